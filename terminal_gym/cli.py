@@ -188,6 +188,9 @@ def _validate(env: Any, task_ids: Sequence[str], log: Any) -> list[dict[str, Any
 
 
 def _print_row(row: dict[str, Any]) -> None:
+    if row.get("skipped"):
+        print(f"skip {row['task_id']:<32} {row['skipped']}", flush=True)
+        return
     mark = "ok  " if row["verified"] else "FAIL"
     print(
         f"{mark} {row['task_id']:<32} oracle {row['oracle_reward']:.2f} "
@@ -209,13 +212,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
         rows = _validate(env, tasks.ids, (lambda r: None) if args.json else _print_row)
     finally:
         env.close()
-    failed = [r for r in rows if not r["verified"]]
+    failed = [r for r in rows if not r["verified"] and not r["skipped"]]
+    skipped = [r for r in rows if r["skipped"]]
     if args.json:
         print(json.dumps({"backend": env.backend.name, "tasks": rows}, indent=2))
     else:
         print(
-            f"{len(rows) - len(failed)}/{len(rows)} environment-verified "
+            f"{len(rows) - len(failed) - len(skipped)}/{len(rows)} environment-verified "
             f"in {time.monotonic() - started:.1f}s"
+            + (f" ({len(skipped)} skipped: the backend cannot serve them)" if skipped else "")
         )
         for r in failed:
             print(f"FAILED {r['task_id']}: {'; '.join(r['problems'])}")
@@ -261,8 +266,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     finally:
         env.close()
     ok = sum(r["verified"] for r in rows)
-    print(f"{ok}/{len(rows)} tasks: oracle reward 1 and do-nothing reward 0")
-    return 0 if ok == len(rows) else 1
+    skipped = sum(bool(r["skipped"]) for r in rows)
+    print(
+        f"{ok}/{len(rows)} tasks: oracle reward 1 and do-nothing reward 0"
+        + (f"; {skipped} skipped (the backend cannot serve them)" if skipped else "")
+    )
+    return 0 if ok + skipped == len(rows) else 1
 
 
 def cmd_images(args: argparse.Namespace) -> int:

@@ -66,6 +66,10 @@ class ShellError(SandboxError):
     """The PTY shell could not be started or answered garbage."""
 
 
+class ToolchainError(SandboxError):
+    """The trusted grading toolchain cannot be built or used here (see ``sandbox.toolchain``)."""
+
+
 class CommandTimeoutError(TerminalGymError, TimeoutError):
     """A command did not finish within its timeout."""
 

@@ -29,7 +29,7 @@ from terminal_gym.sandbox import Backend, make_backend
 from terminal_gym.sandbox.base import Sandbox
 from terminal_gym.tasks import Task, TaskSet
 from terminal_gym.terminal import CommandResult, ShellSession
-from terminal_gym.verifier import verify
+from terminal_gym.verifier import TamperPolicy, verify
 
 #: The action that ends the episode and runs the verifier.
 SUBMIT = "<|submit|>"
@@ -74,7 +74,11 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         max_output_bytes: output kept per step (head + tail, with a marker).
         render_mode: ``"ansi"`` returns the terminal screen from :meth:`render`.
         rows, cols: the terminal size.
-        backend_options: passed to the backend (``image_map``, ``ca_bundle``, ``isolation``).
+        backend_options: passed to the backend (``image_map``, ``ca_bundle``, ``isolation``,
+            ``toolchain``).
+        tamper_policy: ``"zero"`` (default): an episode with tamper evidence on the
+            verifier's path earns 0; ``"report"``: it is only reported in
+            ``info["verifier"]["tamper"]`` (see ``docs/grading.md``).
 
     Observation (a ``Dict``): ``instruction``, ``output`` (new output of the step),
     ``exit_code`` (-1 when unknown), ``cwd``, ``timed_out`` (0/1), and in keys mode
@@ -106,9 +110,12 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         rows: int = 40,
         cols: int = 160,
         backend_options: dict[str, Any] | None = None,
+        tamper_policy: TamperPolicy = "zero",
     ):
         if mode not in ("command", "keys"):
             raise ValueError(f"mode must be 'command' or 'keys', not {mode!r}")
+        if tamper_policy not in ("zero", "report"):
+            raise ValueError(f"tamper_policy must be 'zero' or 'report', not {tamper_policy!r}")
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}")
         self.tasks = TaskSet.from_source(tasks, difficulty=difficulty)
@@ -123,6 +130,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         self.step_timeout = step_timeout
         self.agent_timeout = agent_timeout
         self.verifier_timeout = verifier_timeout
+        self.tamper_policy: TamperPolicy = tamper_policy
         self.max_output_bytes = max_output_bytes
         self.render_mode = render_mode
         self.rows, self.cols = rows, cols
@@ -258,14 +266,23 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
     ) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
         assert self.sandbox is not None and self.task is not None
         self._done = True
+        if self.shell is not None:
+            # The agent's terminal hangs up here; what it left running is stopped by grading,
+            # unless the task keeps the agent's processes (a service it had to start).
+            self.shell.close(kill=False)
         try:
-            verdict = verify(self.sandbox, self.task, timeout=self.verifier_timeout)
+            verdict = verify(
+                self.sandbox,
+                self.task,
+                timeout=self.verifier_timeout,
+                tamper_policy=self.tamper_policy,
+            )
         except SandboxError as exc:
             return self._env_error(exc, info)
         info["verifier"] = verdict.to_info()
         info["reward"] = verdict.reward
         if verdict.error is not None:
-            info["env_error"] = True
+            info["env_error"] = verdict.infrastructure
             info["error"] = f"verifier: {verdict.error}"
         return self._observation(result), verdict.reward, terminated, not terminated, info
 

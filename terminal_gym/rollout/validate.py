@@ -12,6 +12,7 @@ from typing import Any
 
 import gymnasium as gym
 
+from terminal_gym.envs import TerminalLegoEnv
 from terminal_gym.errors import TerminalGymError
 from terminal_gym.rollout.agents import EpisodeResult, make_agent, run_episode
 
@@ -28,6 +29,7 @@ class Validation:
     oracle_seconds: float
     null_seconds: float
     problems: list[str] = field(default_factory=list)
+    skipped: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -53,7 +55,15 @@ def safe_episode(env: gym.Env, agent_name: str, task_id: str) -> EpisodeResult:
 
 
 def validate_task(env: gym.Env, task_id: str) -> Validation:
-    """Run the oracle and the do-nothing agent on ``task_id`` in ``env``; judge both."""
+    """Run the oracle and the do-nothing agent on ``task_id`` in ``env``; judge both.
+
+    A task the env's backend cannot serve is not run: ``skipped`` says why.
+    """
+    base = env.unwrapped
+    if isinstance(base, TerminalLegoEnv):
+        reason = base.backend.unsupported_reason(base.tasks[task_id])
+        if reason is not None:
+            return Validation(task_id, False, 0.0, 0.0, 0, 0.0, 0.0, skipped=reason)
     oracle = safe_episode(env, "oracle", task_id)
     null = safe_episode(env, "null", task_id)
     problems = []

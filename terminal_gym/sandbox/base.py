@@ -15,11 +15,15 @@ import tarfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 import pexpect.spawnbase
 
 from terminal_gym.tasks.spec import Task
+
+#: Where programs are found when a sandbox's environment says nothing else, in order.
+STANDARD_BIN_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
+STANDARD_PATH = ":".join(STANDARD_BIN_DIRS)
 
 #: Label keys put on every container (and recorded for every local sandbox).
 LABEL_OWNER = "terminal-gym.owner"
@@ -57,13 +61,54 @@ class ExecResult:
     timed_out: bool = False
 
 
+@dataclass(frozen=True)
+class FileChange:
+    """One path the episode changed in the sandbox's filesystem.
+
+    Attributes:
+        path: the absolute path inside the sandbox.
+        kind: ``"added"``, ``"modified"``, ``"deleted"``, or ``"changed"`` (added or
+            modified, the backend cannot tell which).
+    """
+
+    path: str
+    kind: Literal["added", "modified", "deleted", "changed"]
+
+
+@dataclass(frozen=True)
+class StopReport:
+    """What stopping the agent's processes found.
+
+    Attributes:
+        method: how they were stopped: ``"kill-all"`` (``kill(-1, SIGKILL)`` from the
+            trusted toolchain), ``"restart"`` (the container was killed and started
+            again), ``"pid-namespace"`` (the bubblewrap process namespaces were torn
+            down) or ``"session"`` (best effort: process sessions and markers).
+        stopped: processes found and killed (``-1`` when unknown).
+        survivors: processes other than the sandbox's own init still running
+            afterwards; anything but 0 means a process escaped and grading is not safe.
+    """
+
+    method: str
+    stopped: int = -1
+    survivors: int = 0
+
+
 @runtime_checkable
 class Sandbox(Protocol):
-    """One running environment."""
+    """One running environment.
+
+    Attributes:
+        toolchain: the trusted grading toolchain's ``bin/`` inside the sandbox (see
+            :mod:`terminal_gym.sandbox.toolchain`), or ``None`` when it is not mounted.
+        system_path: the ``PATH`` the sandbox's own programs use.
+    """
 
     id: str
     backend: str
     workdir: str | None
+    toolchain: str | None
+    system_path: str
 
     def open_pty(
         self,
@@ -82,8 +127,33 @@ class Sandbox(Protocol):
         timeout: float | None = None,
         env: Mapping[str, str] | None = None,
         workdir: str | None = None,
+        shell: str = "sh",
     ) -> ExecResult:
-        """Run ``command`` with ``bash -c`` (no PTY), bounded by ``timeout``."""
+        """Run ``command`` with ``<shell> -c`` (no PTY), bounded by ``timeout``.
+
+        On timeout the command's process group is killed from inside the sandbox.
+        """
+        ...
+
+    def stop_processes(self) -> StopReport:
+        """Kill every process the episode started, whatever session or group it moved to.
+
+        Raises:
+            SandboxError: the sandbox is gone or the processes could not be stopped.
+        """
+        ...
+
+    def changes(self) -> list[FileChange]:
+        """The files added, modified or deleted since the sandbox started."""
+        ...
+
+    def grading_view(self) -> Sandbox:
+        """Where to grade while the agent's processes keep running.
+
+        For tasks whose graded outcome is a running process (a service): a sandbox with
+        the same files, network and processes in sight, which those processes cannot
+        write into. Backends that cannot separate them return ``self``.
+        """
         ...
 
     def upload(self, src: Path, dest: str) -> None:

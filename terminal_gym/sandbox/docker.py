@@ -1,10 +1,19 @@
 """The Docker backend, through the docker SDK.
 
-Each sandbox is a container running ``sleep infinity`` under docker's init (so
-zombies are reaped), labelled with its owner process, with the network off unless
-the task allows it and cpu / memory / pids limits from the task. The episode's PTY
-is a ``docker exec`` with a TTY whose hijacked socket pexpect reads directly: no
-``docker`` CLI process per shell, no extra process per command.
+Each sandbox is a container labelled with its owner process, with the network off unless
+the task allows it and cpu / memory / pids limits from the task. The trusted grading
+toolchain (:mod:`terminal_gym.sandbox.toolchain`) is bind-mounted read-only at
+``/.terminal-gym`` and its ``tg-init`` is process 1: a reaper that ``kill(-1, SIGKILL)``
+spares, so :meth:`DockerSandbox.stop_processes` ends every process of the episode at
+once with one ``docker exec``. Without the toolchain (a remote daemon, a non-Linux host)
+the container runs ``sleep infinity`` under docker's init, and stopping the agent means
+killing the container and starting it again.
+
+The episode's PTY is a ``docker exec`` with a TTY whose hijacked socket pexpect reads
+directly: no ``docker`` CLI process per shell, no extra process per command. One-off
+commands print their in-container process id first, so a runaway one is killed from
+inside the container (never by signalling a host pid the daemon reports, which on a
+remote daemon or a VM names an unrelated local process).
 
 Containers whose owner process is gone are removed by :func:`reap` (run once per
 process when the first backend starts, and by ``terminal-gym reap``).
@@ -13,35 +22,55 @@ process when the first backend starts, and by ``terminal-gym reap``).
 from __future__ import annotations
 
 import atexit
+import itertools
 import os
+import platform
+import re
 import struct
 import threading
 import time
 import uuid
+import warnings
 import weakref
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Literal
 
 import docker
 import docker.errors
 from pexpect.fdpexpect import fdspawn
 
-from terminal_gym.errors import BackendUnavailableError, SandboxDiedError, SandboxError
+from terminal_gym.errors import (
+    BackendUnavailableError,
+    SandboxDiedError,
+    SandboxError,
+    ToolchainError,
+)
 from terminal_gym.sandbox.base import (
     LABEL_OWNER,
     LABEL_TASK,
+    STANDARD_BIN_DIRS,
+    STANDARD_PATH,
     ExecResult,
+    FileChange,
     PtyHandle,
+    StopReport,
     owner_is_gone,
     owner_label,
     tar_path,
 )
 from terminal_gym.sandbox.images import ensure_image, find_ca_bundle, parse_image_map
+from terminal_gym.sandbox.toolchain import MOUNT, Toolchain, ensure_toolchain
 from terminal_gym.tasks.spec import Task
 from terminal_gym.terminal.output import BoundedBuffer
 from terminal_gym.terminal.shell import KILL_SESSION_SH
 
+_DIFF_KINDS: dict[int, Literal["added", "modified", "deleted"]] = {
+    0: "modified",
+    1: "added",
+    2: "deleted",
+}
+_LISTING_MARK = "__TG_PROGRAMS__"
 _reaped_once = False
 _reap_lock = threading.Lock()
 _live: weakref.WeakSet[DockerSandbox] = weakref.WeakSet()
@@ -84,6 +113,12 @@ def reap(client: docker.DockerClient | None = None) -> list[str]:
                 removed.append(container.id)
             except docker.errors.NotFound:
                 pass
+    for image in client.images.list(filters={"label": LABEL_OWNER}):
+        if owner_is_gone(image.labels.get(LABEL_OWNER, "")):
+            try:
+                client.images.remove(image.id, force=True)
+            except docker.errors.APIError:
+                pass
     return removed
 
 
@@ -105,6 +140,11 @@ class DockerBackend:
             from ``TERMINAL_GYM_IMAGE_MAP``.
         ca_bundle: ``"auto"`` (from ``SSL_CERT_FILE`` & co), a path, or ``None``.
         reap_stale: remove containers of dead owners when the first backend starts.
+        toolchain: mount the trusted grading toolchain (default); ``False`` grades with
+            the sandbox's own tools (``info["verifier"]["toolchain"]`` says which).
+
+    Attributes:
+        toolchain: the mounted toolchain, or ``None``; ``toolchain_error`` says why not.
     """
 
     name = "docker"
@@ -116,12 +156,19 @@ class DockerBackend:
         image_map: Mapping[str, str] | Sequence[str] | None = None,
         ca_bundle: str | os.PathLike[str] | None = "auto",
         reap_stale: bool = True,
+        toolchain: bool = True,
     ):
         global _reaped_once
         self.client = client or connect()
         self.image_map = parse_image_map(image_map)
         self.ca_bundle = find_ca_bundle(ca_bundle)
         self._images: dict[str, str] = {}
+        self._programs: dict[str, set[str]] = {}
+        self.toolchain: Toolchain | None = None
+        self.toolchain_error: str | None = "turned off (toolchain=False)"
+        self._toolchain_checked = False
+        if toolchain:
+            self._find_toolchain()
         if reap_stale:
             with _reap_lock:
                 if not _reaped_once:
@@ -148,7 +195,56 @@ class DockerBackend:
         return self._images[key]
 
     def create(self, task: Task) -> DockerSandbox:
-        return DockerSandbox(self.client, task, self.prepare(task))
+        image = self.prepare(task)
+        listing = self._programs.get(image)
+        sandbox = DockerSandbox(
+            self.client, task, image, toolchain=self.toolchain, bin_listing=listing
+        )
+        if self.toolchain is not None and not self._toolchain_checked:
+            # The daemon may not see this host's files (docker-in-docker, a VM): check once.
+            self._toolchain_checked = True
+            probe = sandbox.exec("true", shell=f"{MOUNT}/bin/bash", timeout=30)
+            if probe.exit_code != 0:
+                sandbox.close()
+                self._no_toolchain(f"the daemon cannot run it from {self.toolchain.root}")
+                sandbox = DockerSandbox(self.client, task, image, toolchain=None)
+        if self.toolchain is not None and listing is None:
+            # The image's programs, once per image: deletions are found against them.
+            try:
+                listing = self._programs[image] = sandbox.list_programs()
+                sandbox._bin_listing = listing
+            except SandboxError:
+                sandbox.close()
+                raise
+        return sandbox
+
+    def _find_toolchain(self) -> None:
+        base_url = str(getattr(self.client.api, "base_url", ""))
+        if not base_url.startswith(("http+docker://localhost", "http+docker://localunixsocket")):
+            self._no_toolchain(f"the daemon at {base_url} is not local")
+            return
+        try:
+            info = self.client.info()
+        except docker.errors.APIError as exc:
+            raise BackendUnavailableError(f"the Docker daemon does not answer: {exc}") from exc
+        machine = platform.machine()
+        if info.get("Architecture") not in (machine, {"x86_64": "amd64"}.get(machine)):
+            self._no_toolchain(f"the daemon runs {info.get('Architecture')}, this host {machine}")
+            return
+        try:
+            self.toolchain = ensure_toolchain()
+            self.toolchain_error = None
+        except ToolchainError as exc:
+            self._no_toolchain(str(exc))
+
+    def _no_toolchain(self, reason: str) -> None:
+        self.toolchain = None
+        self.toolchain_error = reason
+        warnings.warn(
+            f"terminal-gym grades Docker sandboxes with their own tools: {reason}",
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
     def close(self) -> None:
         self.client.close()
@@ -159,13 +255,26 @@ class DockerSandbox:
 
     backend = "docker"
 
-    def __init__(self, client: docker.DockerClient, task: Task, image: str):
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        task: Task,
+        image: str,
+        *,
+        toolchain: Toolchain | None = None,
+        share_with: str | None = None,
+        bin_listing: set[str] | None = None,
+    ):
         self.client = client
         self.api = client.api
         self.task = task
         self.image = image
         self.workdir = task.environment.workdir
+        self._toolchain = toolchain
+        self.toolchain = toolchain.bin if toolchain is not None else None
         self._closed = False
+        self._snapshots: list[str] = []
+        self._bin_listing = bin_listing
         env = task.environment
         limits = env.limits
         kwargs: dict[str, Any] = {}
@@ -176,16 +285,29 @@ class DockerSandbox:
             kwargs["memswap_limit"] = f"{limits.memory_mb}m"
         if limits.pids:
             kwargs["pids_limit"] = limits.pids
+        if toolchain is not None:
+            kwargs["volumes"] = {str(toolchain.root): {"bind": MOUNT, "mode": "ro"}}
+            kwargs["entrypoint"] = [f"{MOUNT}/bin/tg-init"]
+        else:
+            kwargs["entrypoint"] = ["sleep", "infinity"]
+            kwargs["init"] = True
+        if share_with is not None:
+            # A grading view: the agent container's network and processes in sight, and
+            # one capability more than the agent has, so that its processes cannot
+            # ptrace this container's processes or reach its files through /proc.
+            kwargs.update(
+                network_mode=f"container:{share_with}",
+                pid_mode=f"container:{share_with}",
+                cap_add=["WAKE_ALARM"],
+            )
+        else:
+            kwargs.update(hostname="sandbox", network_mode=None if env.allow_internet else "none")
         try:
             self.container = client.containers.run(
                 image,
-                entrypoint=["sleep", "infinity"],
                 command=[],
                 detach=True,
-                init=True,
                 name=f"terminal-gym-{uuid.uuid4().hex[:12]}",
-                hostname="sandbox",
-                network_mode=None if env.allow_internet else "none",
                 labels={LABEL_OWNER: owner_label(), LABEL_TASK: task.id},
                 working_dir=env.workdir or "",
                 environment=dict(env.env),
@@ -195,6 +317,17 @@ class DockerSandbox:
             raise SandboxError(f"starting a container of {image} failed: {exc}") from exc
         self.id = self.container.id
         _live.add(self)
+        try:
+            self.container.reload()  # run() returns the attributes of before the start
+        except docker.errors.APIError as exc:
+            self.close()
+            raise self._died_or(exc) from exc
+        self._started = str(self.container.attrs.get("State", {}).get("StartedAt") or "")
+        config_env = self.container.attrs.get("Config", {}).get("Env") or []
+        self.system_path = next(
+            (e[5:] for e in config_env if e.startswith("PATH=")),
+            STANDARD_PATH,
+        )
 
     def __repr__(self) -> str:
         return f"DockerSandbox({self.id[:12]}, task={self.task.id!r})"
@@ -235,7 +368,7 @@ class DockerSandbox:
         def terminate(pid: int | None) -> None:
             if pid is not None and not self._closed:
                 try:
-                    self.exec(f"sh -c '{KILL_SESSION_SH}' {pid}", timeout=10)
+                    self.exec(f"{KILL_SESSION_SH}", shell=self._shell(), timeout=10, args=[pid])
                 except SandboxError:
                     pass
 
@@ -250,13 +383,23 @@ class DockerSandbox:
         timeout: float | None = None,
         env: Mapping[str, str] | None = None,
         workdir: str | None = None,
+        shell: str = "sh",
+        args: Sequence[object] = (),
         max_output_bytes: int = 256 * 1024,
     ) -> ExecResult:
+        """Run ``command`` with ``<shell> -c`` (``args`` become ``$0``, ``$1`` ...).
+
+        The shell first prints its process id (a process-group leader: runc makes every
+        exec a session leader) on stdout; it is taken off the output and used to kill
+        the whole group from inside the container when ``timeout`` passes.
+        """
         started = time.monotonic()
+        wrapper = 'echo "$$"; exec "$0" -c "$@"'
+        argv = [shell, "-c", wrapper, shell, command, *(str(a) for a in args)]
         try:
             exec_id = self.api.exec_create(
                 self.id,
-                ["sh", "-c", command],
+                argv,
                 stdout=True,
                 stderr=True,
                 environment=dict(env or {}),
@@ -267,36 +410,159 @@ class DockerSandbox:
             raise self._died_or(exc) from exc
         buf = BoundedBuffer(max_output_bytes)
         deadline = None if timeout is None else started + timeout
-        timed_out = not _read_frames(sock._sock, buf, deadline)
+        reader = _FrameReader(buf)
+        timed_out = not reader.read(sock._sock, deadline)
         sock.close()
         if timed_out:
-            self._kill_exec(exec_id)
+            if reader.pid is not None:
+                self._kill_group(reader.pid)
             return ExecResult(-1, buf.text(), time.monotonic() - started, timed_out=True)
         code = self.api.exec_inspect(exec_id).get("ExitCode")
         return ExecResult(-1 if code is None else code, buf.text(), time.monotonic() - started)
 
-    def _kill_exec(self, exec_id: str) -> None:
-        """Best effort: kill a runaway exec by its host pid (local daemon only).
+    def _shell(self) -> str:
+        return f"{MOUNT}/bin/bash" if self.toolchain else "sh"
 
-        runc starts the exec's ``sh`` as a session and group leader, so killing its
-        process group also takes its children (``sleep`` in ``cmd; sleep 600``), which
-        would otherwise keep running and hold the exec's output open.
-        """
+    def _kill_group(self, pid: int) -> None:
+        """Kill the process group ``pid`` (an in-container pid) from inside the container."""
         try:
-            pid = self.api.exec_inspect(exec_id).get("Pid")
-            if pid:
-                try:
-                    os.killpg(pid, 9)
-                except OSError:
-                    os.kill(pid, 9)
-        except (docker.errors.APIError, OSError):
+            self.exec(f"kill -9 -- -{int(pid)} 2>/dev/null; true", shell=self._shell(), timeout=10)
+        except SandboxError:
+            pass
+
+    # -- grading -------------------------------------------------------------------
+
+    def stop_processes(self) -> StopReport:
+        if self.toolchain is not None:
+            result = self.exec(f"{MOUNT}/bin/tg-stop", shell=self._shell(), timeout=30)
+            m = re.search(r"stopped (\d+)", result.output)
+            if result.exit_code == 0 and m:
+                return StopReport("kill-all", stopped=int(m[1]))
+        return self._restart()
+
+    def _restart(self) -> StopReport:
+        """Kill the container (its whole process namespace goes) and start it again."""
+        try:
+            before = len(self.api.top(self.id).get("Processes") or [])
+            self.container.kill()
+            self.container.wait(timeout=60)
+            self.container.start()
+            after = self.api.top(self.id).get("Processes") or []
+        except docker.errors.APIError as exc:
+            raise self._died_or(exc) from exc
+        except Exception as exc:  # requests' ReadTimeout from wait()
+            raise SandboxError(f"restarting {self!r} failed: {exc}") from exc
+        init = 1 if self.toolchain is None else 0  # docker-init beside the sleeper
+        return StopReport(
+            "restart", stopped=max(before - 1 - init, 0), survivors=max(len(after) - 1 - init, 0)
+        )
+
+    def changes(self) -> list[FileChange]:
+        """What the episode changed: from inside the container, else docker's diff.
+
+        With the toolchain, its ``find`` lists the files whose inode change time is past
+        the container's start (which no process in the container can set back), and the
+        program directories are compared with their listing at the start, for deletions:
+        one exec of ~0.1 s, where ``docker diff`` takes ~0.8 s.
+        """
+        if self.toolchain is None or self._bin_listing is None:
+            return self._diff()
+        result = self.exec(
+            f"find / -xdev \\( -path /proc -o -path /sys -o -path /dev -o -path {MOUNT} \\) "
+            f'-prune -o ! -type d -newerct "{self._started}" -print; echo "{_LISTING_MARK}"; '
+            + _bin_listing_script(self._bin_dirs()),
+            shell=self._shell(),
+            env={"PATH": self.toolchain},
+            timeout=120,
+        )
+        if result.exit_code != 0 or _LISTING_MARK not in result.output:
+            return self._diff()
+        changed_text, _, listing_text = result.output.partition(_LISTING_MARK)
+        listing = set(listing_text.split())
+        changes = []
+        for path in changed_text.splitlines():
+            if not path.startswith("/"):
+                continue
+            if path in self._bin_listing:
+                changes.append(FileChange(path, "modified"))
+            elif path in listing:
+                changes.append(FileChange(path, "added"))
+            else:
+                changes.append(FileChange(path, "changed"))
+        changes += [FileChange(p, "deleted") for p in sorted(self._bin_listing - listing)]
+        return changes
+
+    def _bin_dirs(self) -> list[str]:
+        dirs = [*self.system_path.split(":"), *STANDARD_BIN_DIRS]
+        return [d for i, d in enumerate(dirs) if d.startswith("/") and d not in dirs[:i]]
+
+    def list_programs(self) -> set[str]:
+        """Every file in the real (not symlinked) directories of the PATH."""
+        result = self.exec(
+            _bin_listing_script(self._bin_dirs()),
+            shell=self._shell(),
+            env={"PATH": self.toolchain or self.system_path},
+            timeout=60,
+        )
+        return set(result.output.split())
+
+    def _diff(self) -> list[FileChange]:
+        try:
+            raw = self.api.diff(self.id) or []
+        except docker.errors.APIError as exc:
+            raise self._died_or(exc) from exc
+        paths = sorted(str(c["Path"]) for c in raw)
+        # Directories show up as "modified" beside the files changed in them: drop them.
+        parents = {p for p, q in itertools.pairwise(paths) if q.startswith(p.rstrip("/") + "/")}
+        mounts = (MOUNT, "/sbin/docker-init", "/dev/init")  # mount points, not the agent's
+        changes = []
+        for c in raw:
+            path = str(c["Path"])
+            if path in parents or any(path == m or path.startswith(m + "/") for m in mounts):
+                continue
+            changes.append(FileChange(path, _DIFF_KINDS[int(c["Kind"])]))
+        return changes
+
+    def grading_view(self) -> DockerSandbox:
+        """A fresh container from a snapshot of this one, sharing its network and processes.
+
+        ``docker commit`` pauses the agent's processes while it copies the filesystem, so
+        the snapshot is consistent; they run on afterwards (a service keeps answering)
+        but cannot write into the snapshot's container, nor reach it through ``/proc``.
+        """
+        tag = f"{uuid.uuid4().hex[:16]}"
+        try:
+            image = self.container.commit(
+                repository="terminal-gym/grading",
+                tag=tag,
+                pause=True,
+                changes=[f'LABEL {LABEL_OWNER}="{owner_label()}"'],
+            )
+        except docker.errors.APIError as exc:
+            raise self._died_or(exc) from exc
+        try:
+            view = DockerSandbox(
+                self.client, self.task, str(image.id), toolchain=self._toolchain, share_with=self.id
+            )
+        except SandboxError:
+            self._remove_image(str(image.id))
+            raise
+        view._snapshots.append(str(image.id))
+        return view
+
+    def _remove_image(self, image_id: str) -> None:
+        try:
+            self.client.images.remove(image_id, force=True)
+        except docker.errors.APIError:
             pass
 
     # -- files -----------------------------------------------------------------------
 
     def upload(self, src: Path, dest: str) -> None:
         target = PurePosixPath(dest)
-        prep = self.exec(f"rm -rf '{target}' && mkdir -p '{target.parent}'", timeout=30)
+        prep = self.exec(
+            f"rm -rf '{target}' && mkdir -p '{target.parent}'", shell=self._shell(), timeout=30
+        )
         if prep.exit_code != 0:
             raise SandboxError(f"preparing {dest} failed: {prep.output[-500:]}")
         try:
@@ -347,6 +613,9 @@ class DockerSandbox:
         except docker.errors.APIError as exc:
             if "already in progress" not in str(exc):
                 raise SandboxError(f"removing {self!r} failed: {exc}") from exc
+        finally:
+            for image_id in self._snapshots:
+                self._remove_image(image_id)
 
     def _died_or(self, exc: Exception) -> SandboxError:
         if not self.is_alive():
@@ -354,31 +623,69 @@ class DockerSandbox:
         return SandboxError(f"{self!r}: {exc}")
 
 
-def _read_frames(sock: Any, buf: BoundedBuffer, deadline: float | None) -> bool:
-    """Read docker's multiplexed stdout/stderr frames into ``buf`` until EOF.
+class _FrameReader:
+    """Reads docker's multiplexed stdout/stderr frames into a buffer until EOF.
 
-    Returns False when ``deadline`` passed first.
+    The first stdout line is the command's in-container process id (see
+    :meth:`DockerSandbox.exec`): it is kept in :attr:`pid`, not in the buffer.
     """
-    import select
 
-    pending = b""
-    while True:
-        remaining = None if deadline is None else deadline - time.monotonic()
-        if remaining is not None and remaining <= 0:
-            return False
-        ready, _, _ = select.select([sock], [], [], remaining)
-        if not ready:
-            continue
-        try:
-            chunk = sock.recv(65536)
-        except BlockingIOError:  # the SDK's socket timeout makes the fd non-blocking
-            continue
-        if not chunk:
-            return True
-        pending += chunk
-        while len(pending) >= 8:
-            (size,) = struct.unpack(">I", pending[4:8])
-            if len(pending) < 8 + size:
-                break
-            buf.append(pending[8 : 8 + size])
-            pending = pending[8 + size :]
+    def __init__(self, buf: BoundedBuffer):
+        self.buf = buf
+        self.pid: int | None = None
+        self._first = b""
+        self._first_done = False
+
+    def read(self, sock: Any, deadline: float | None) -> bool:
+        """Read until EOF; ``False`` when ``deadline`` passed first."""
+        import select
+
+        pending = b""
+        while True:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                return False
+            ready, _, _ = select.select([sock], [], [], remaining)
+            if not ready:
+                continue
+            try:
+                chunk = sock.recv(65536)
+            except BlockingIOError:  # the SDK's socket timeout makes the fd non-blocking
+                continue
+            if not chunk:
+                return True
+            pending += chunk
+            while len(pending) >= 8:
+                (size,) = struct.unpack(">I", pending[4:8])
+                if len(pending) < 8 + size:
+                    break
+                self._frame(pending[0], pending[8 : 8 + size])
+                pending = pending[8 + size :]
+
+    def _frame(self, stream: int, data: bytes) -> None:
+        if stream == 1 and not self._first_done:
+            self._first += data
+            line, sep, rest = self._first.partition(b"\n")
+            if not sep:
+                if len(self._first) > 64:  # not a pid line after all
+                    self._first_done = True
+                    self.buf.append(self._first)
+                return
+            self._first_done = True
+            if line.strip().isdigit():
+                self.pid = int(line.strip())
+            else:
+                rest = self._first
+            data = rest
+        if data:
+            self.buf.append(data)
+
+
+def _bin_listing_script(dirs: Sequence[str]) -> str:
+    """A bash script printing every entry of the real directories among ``dirs``."""
+    quoted = " ".join(f"'{d}'" for d in dirs if "'" not in d)
+    return (
+        f'for d in {quoted}; do [ -d "$d" ] && [ ! -L "$d" ] || continue; '
+        'for f in "$d"/* "$d"/.[!.]*; do { [ -e "$f" ] || [ -L "$f" ]; } && echo "$f"; done; '
+        "done; true"
+    )

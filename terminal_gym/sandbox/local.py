@@ -13,8 +13,17 @@ task's absolute paths are mapped under it for everything terminal-gym itself run
 (Dockerfile replay, oracle, verifier, uploads), but the agent's commands run on the
 host unconfined.
 
-Limits: the local backend shares the host's network and process table and does not
-enforce cpu / memory limits; use Docker for untrusted agents.
+With bubblewrap, the trusted grading toolchain (:mod:`terminal_gym.sandbox.toolchain`) is
+bound read-only at ``/.terminal-gym``, and every process runs in a process namespace of its
+own: stopping the agent before grading tears the namespaces down, which ends every process
+the episode started, whatever session or group it moved to or environment it scrubbed. A
+task that keeps its processes into grading (a service) runs in the host's process
+namespace instead, as does everything without bubblewrap; there stopping is best effort
+(process sessions, and the sandbox's marker in the environment). Without bubblewrap the
+verifier's ``python3`` and ``pytest`` are terminal-gym's own interpreter and pytest.
+
+Limits: the local backend shares the host's network and does not enforce cpu / memory
+limits; use Docker for untrusted agents.
 """
 
 from __future__ import annotations
@@ -24,7 +33,9 @@ import re
 import shlex
 import shutil
 import signal
+import stat
 import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -34,8 +45,15 @@ from pathlib import Path, PurePosixPath
 
 import pexpect
 
-from terminal_gym.errors import SandboxError, UnsupportedTaskError
-from terminal_gym.sandbox.base import ExecResult, PtyHandle
+from terminal_gym.errors import SandboxError, ToolchainError, UnsupportedTaskError
+from terminal_gym.sandbox.base import (
+    STANDARD_PATH,
+    ExecResult,
+    FileChange,
+    PtyHandle,
+    StopReport,
+)
+from terminal_gym.sandbox.toolchain import MOUNT, Toolchain, ensure_toolchain
 from terminal_gym.tasks.spec import Task
 from terminal_gym.terminal.output import BoundedBuffer
 
@@ -59,7 +77,6 @@ _IGNORED = {
     "FROM",
 }
 _MARKER = "TERMINAL_GYM_SANDBOX"
-_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
 def bwrap_path() -> str | None:
@@ -114,17 +131,62 @@ def _kill_session(sid: int) -> None:
     _kill_matching("stat", lambda stat: int(stat.rsplit(b")", 1)[1].split()[3]) == sid)
 
 
+def _descendants(roots: set[int]) -> set[int]:
+    """Host processes below ``roots`` (not the roots themselves)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                ppid = int(fh.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    found: set[int] = set()
+    todo = list(roots)
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _host_shims() -> Path:
+    """``python3``/``pytest`` scripts running terminal-gym's own interpreter (no bubblewrap)."""
+    shims = Path(tempfile.gettempdir()) / f"terminal-gym-shims-{os.getuid()}" / "bin"
+    if not (shims / "pytest").is_file():
+        shims.mkdir(parents=True, exist_ok=True)
+        python = shlex.quote(sys.executable)
+        for name, line in {
+            "python3": f'exec {python} -s "$@"',
+            "python": f'exec {python} -s "$@"',
+            "pytest": f'exec {python} -s -m pytest -p no:cacheprovider "$@"',
+        }.items():
+            tmp = shims / f".{name}.{os.getpid()}"
+            tmp.write_text(f"#!/bin/sh\n{line}\n")
+            tmp.chmod(0o755)
+            tmp.replace(shims / name)
+    return shims
+
+
 class LocalBackend:
     """Makes :class:`LocalSandbox` es.
 
     Args:
         isolation: ``"auto"`` (bubblewrap when installed, else a temp dir with a
             warning), ``"bwrap"``, or ``"none"``.
+        toolchain: bind the trusted grading toolchain into bubblewrap sandboxes (default).
+
+    Attributes:
+        toolchain: the toolchain bound into sandboxes, or ``None``; ``toolchain_error``
+            says why not.
     """
 
     name = "local"
 
-    def __init__(self, isolation: str = "auto"):
+    def __init__(self, isolation: str = "auto", *, toolchain: bool = True):
         if isolation == "auto":
             isolation = "bwrap" if bwrap_path() else "none"
         if isolation == "bwrap" and not bwrap_path():
@@ -138,6 +200,16 @@ class LocalBackend:
                 stacklevel=2,
             )
         self.isolation = isolation
+        self.toolchain: Toolchain | None = None
+        self.toolchain_error: str | None = "turned off (toolchain=False)"
+        if isolation == "none":
+            self.toolchain_error = "without bubblewrap there is nothing to bind it into"
+        elif toolchain:
+            try:
+                self.toolchain = ensure_toolchain()
+                self.toolchain_error = None
+            except ToolchainError as exc:
+                self.toolchain_error = str(exc)
 
     def __deepcopy__(self, memo: dict[int, object]) -> object:
         """Backends are shared services: env specs holding one copy the reference."""
@@ -182,7 +254,7 @@ class LocalBackend:
 
     def create(self, task: Task) -> LocalSandbox:
         self.prepare(task)
-        return LocalSandbox(task, isolation=self.isolation)
+        return LocalSandbox(task, isolation=self.isolation, toolchain=self.toolchain)
 
     def close(self) -> None:
         pass
@@ -193,20 +265,34 @@ class LocalSandbox:
 
     backend = "local"
 
-    def __init__(self, task: Task, *, isolation: str = "bwrap"):
+    def __init__(self, task: Task, *, isolation: str = "bwrap", toolchain: Toolchain | None = None):
         self.task = task
         self.isolation = isolation
         self.id = f"local-{uuid.uuid4().hex[:12]}"
         self.root = Path(tempfile.mkdtemp(prefix="terminal-gym-local-"))
         self._closed = False
         self._children: list[pexpect.spawn] = []
+        self._toolchain = toolchain if isolation == "bwrap" else None
+        if self._toolchain is not None:
+            self.toolchain: str | None = self._toolchain.bin
+        else:
+            self.toolchain = str(_host_shims()) if isolation != "bwrap" else None
+        # Every process in a namespace of its own, unless the task's processes must
+        # stay visible to the verifier (which then shares the host's, like them).
+        self._own_pids = isolation == "bwrap" and task.verifier.agent_processes == "stop"
+        self.system_path = STANDARD_PATH
         steps = parse_dockerfile(task.environment.dockerfile.read_text())  # type: ignore[union-attr]
         workdir: str | None = None  # the image's WORKDIR; the task's own workdir wins, as in Docker
         for word, args in steps:
             if word == "WORKDIR":
                 workdir = str(PurePosixPath(workdir or "/") / args)
         self.workdir = task.environment.workdir or workdir or "/root"
-        self.env = {"PATH": _PATH, "HOME": "/root", "LANG": "C.UTF-8", "HOSTNAME": "sandbox"}
+        self.env = {
+            "PATH": STANDARD_PATH,
+            "HOME": "/root",
+            "LANG": "C.UTF-8",
+            "HOSTNAME": "sandbox",
+        }
         tops = set(_ALWAYS_WRITABLE) | {self._top(self.workdir)}
         for word, args in steps:
             if word in ("COPY", "ADD"):
@@ -218,6 +304,8 @@ class LocalSandbox:
         try:
             self._replay(steps)
             self.env.update(task.environment.env)
+            self.system_path = self.env.get("PATH", STANDARD_PATH)
+            self._manifest = self._snapshot()
         except Exception:
             self.close()
             raise
@@ -296,6 +384,7 @@ class LocalSandbox:
             "--die-with-parent",
             "--unshare-ipc",
             "--unshare-uts",
+            *(["--unshare-pid"] if self._own_pids else []),
             "--hostname",
             "sandbox",
             "--proc",
@@ -313,6 +402,8 @@ class LocalSandbox:
                 args += ["--ro-bind", str(host), f"/{name}"]
         for top in self._tops:
             args += ["--bind", str(self.root / top), f"/{top}"]
+        if self._toolchain is not None:
+            args += ["--ro-bind", str(self._toolchain.root), MOUNT]
         return [*args, "--chdir", workdir, *argv]
 
     def _environ(self, extra: Mapping[str, str] | None) -> dict[str, str]:
@@ -365,6 +456,7 @@ class LocalSandbox:
         timeout: float | None = None,
         env: Mapping[str, str] | None = None,
         workdir: str | None = None,
+        shell: str = "sh",
         max_output_bytes: int = 256 * 1024,
     ) -> ExecResult:
         if self._closed:
@@ -372,7 +464,7 @@ class LocalSandbox:
         wd, host_cwd = self._cwd(workdir)
         started = time.monotonic()
         proc = subprocess.Popen(
-            self._argv(["sh", "-c", self._map(command)], wd),
+            self._argv([shell, "-c", self._map(command)], wd),
             env=self._environ(env),
             cwd=host_cwd,
             stdin=subprocess.DEVNULL,
@@ -427,6 +519,66 @@ class LocalSandbox:
 
     def is_alive(self) -> bool:
         return not self._closed and self.root.is_dir()
+
+    # -- grading ---------------------------------------------------------------------------
+
+    def stop_processes(self) -> StopReport:
+        live = [c for c in self._children if c.isalive()]
+        found = _descendants({c.pid for c in live})
+        for child in live:
+            _kill_session(child.pid)
+            child.close(force=True)
+        self._children = []
+        marker = f"{_MARKER}={self.id}".encode()
+        _kill_marked(marker)
+        if self._own_pids:
+            # Each bwrap's process 1 dies with it (--die-with-parent), and with process 1
+            # the kernel kills everything else in that namespace.
+            return StopReport("pid-namespace", stopped=max(len(found) - len(live), 0))
+        survivors = 0
+        for pid in found:
+            try:
+                os.kill(pid, 0)
+                survivors += 1
+            except OSError:
+                pass
+        return StopReport("session", stopped=len(found), survivors=survivors)
+
+    def changes(self) -> list[FileChange]:
+        now = self._snapshot()
+        before = self._manifest
+        result = [FileChange(p, "added") for p in now.keys() - before.keys() if not now[p][0]]
+        result += [FileChange(p, "deleted") for p in before.keys() - now.keys() if not before[p][0]]
+        result += [
+            FileChange(p, "modified")
+            for p in now.keys() & before.keys()
+            if now[p] != before[p] and not now[p][0]
+        ]
+        return sorted(result, key=lambda c: c.path)
+
+    def grading_view(self) -> LocalSandbox:
+        return self
+
+    def _snapshot(self) -> dict[str, tuple[bool, int, int, int]]:
+        """``{sandbox path: (is a directory, mode, size, mtime)}`` of the writable tree."""
+        found: dict[str, tuple[bool, int, int, int]] = {}
+        todo = [self.root]
+        while todo:
+            try:
+                entries = list(os.scandir(todo.pop()))
+            except OSError:
+                continue
+            for entry in entries:
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                is_dir = stat.S_ISDIR(st.st_mode)
+                path = "/" + os.path.relpath(entry.path, self.root)
+                found[path] = (is_dir, st.st_mode, st.st_size, st.st_mtime_ns)
+                if is_dir:
+                    todo.append(Path(entry.path))
+        return found
 
     def close(self) -> None:
         if self._closed:

@@ -77,6 +77,18 @@ class VerifierSpec:
             summary passed (Terminal-Bench 1).
         timeout_sec: the verifier's time limit.
         env: environment variables for the verifier (``[verifier.env]``).
+        agent_processes: ``"stop"`` (default): every process the agent started is killed
+            before grading. ``"keep"``: the graded outcome is a running process (a
+            service), so they keep running and grading happens beside them in a snapshot
+            of the sandbox they cannot write into; the tests reach them through the
+            network and the process table. ``"share"``: as ``"keep"``, but the tests also
+            talk to them through files, so grading shares their filesystem; the weakest
+            guarantee (see ``docs/grading.md``).
+        allow_changes: glob patterns of sandbox paths the agent may legitimately change
+            although they are on the verifier's path (``/usr/local/bin/python3*`` for a
+            task that asks for a newer Python); tamper detection does not flag them.
+        system_tools: program names the verifier must take from the sandbox, not from
+            the trusted toolchain, because changing them is the task.
     """
 
     uploads: tuple[tuple[Path, str], ...]
@@ -84,6 +96,9 @@ class VerifierSpec:
     reward_source: Literal["file", "pytest"] = "file"
     timeout_sec: float = DEFAULT_VERIFIER_TIMEOUT_SEC
     env: Mapping[str, str] = field(default_factory=dict)
+    agent_processes: Literal["stop", "keep", "share"] = "stop"
+    allow_changes: tuple[str, ...] = ()
+    system_tools: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

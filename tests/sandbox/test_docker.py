@@ -16,6 +16,7 @@ import pytest
 from terminal_gym.errors import SandboxError
 from terminal_gym.sandbox.base import LABEL_OWNER, LABEL_TASK, owner_label
 from terminal_gym.sandbox.docker import DockerSandbox, reap
+from terminal_gym.sandbox.toolchain import MOUNT
 from terminal_gym.terminal.shell import ShellSession
 
 pytestmark = pytest.mark.docker
@@ -48,7 +49,10 @@ def test_labels_network_and_limits(docker_client, sandbox, shell_task):
     assert host["MemorySwap"] == limits.memory_mb * 1024 * 1024
     assert host["NanoCpus"] == int(limits.cpus * 1e9) == 1_000_000_000
     assert host["PidsLimit"] == limits.pids
-    assert host["Init"] is True
+    # Process 1 is the trusted toolchain's reaper, mounted read-only.
+    assert attrs["Path"] == f"{MOUNT}/bin/tg-init"
+    mount = next(m for m in attrs["Mounts"] if m["Destination"] == MOUNT)
+    assert mount["RW"] is False
     assert attrs["State"]["Running"]
     assert attrs["Config"]["WorkingDir"] == "/app"
 

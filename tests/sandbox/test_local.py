@@ -186,6 +186,7 @@ def test_close_kills_daemons_and_removes_root(local_backend, shell_task):
     setsid_cmd = f"sleep {tag}1".encode().replace(b" ", b"\0") + b"\0"
     nohup_cmd = f"sleep {tag}2".encode().replace(b" ", b"\0") + b"\0"
     exec_cmd = f"sleep {tag}3".encode().replace(b" ", b"\0") + b"\0"
+    scrubbed_cmd = f"sleep {tag}4".encode().replace(b" ", b"\0") + b"\0"
     sh = ShellSession(sb, timeout=10, workdir="/app")
     try:
         assert root.is_dir()
@@ -193,26 +194,31 @@ def test_close_kills_daemons_and_removes_root(local_backend, shell_task):
         sh.start()
         r = sh.run(
             f"setsid sleep {tag}1 >/dev/null 2>&1 < /dev/null & "
-            f"nohup sleep {tag}2 >/dev/null 2>&1 & disown; echo started"
+            f"nohup sleep {tag}2 >/dev/null 2>&1 & disown; "
+            # no sandbox marker in its environment, in a session of its own
+            f"env -i PATH=/usr/bin:/bin setsid sleep {tag}4 >/dev/null 2>&1 < /dev/null & "
+            "echo started"
         )
         assert "started" in r.output.splitlines()  # among job-control notices
-        sb.exec(f"setsid sleep {tag}3 >/dev/null 2>&1 < /dev/null &", timeout=10)
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and not (
             _pids_with_cmdline(setsid_cmd)
             and _pids_with_cmdline(nohup_cmd)
-            and _pids_with_cmdline(exec_cmd)
+            and _pids_with_cmdline(scrubbed_cmd)
         ):
             time.sleep(0.05)
         assert _pids_with_cmdline(setsid_cmd), "the setsid daemon did not start"
         assert _pids_with_cmdline(nohup_cmd), "the nohup daemon did not start"
-        assert _pids_with_cmdline(exec_cmd), "the daemon started by exec did not start"
+        assert _pids_with_cmdline(scrubbed_cmd), "the scrubbed daemon did not start"
+        # A one-off exec runs in a process namespace of its own: its daemons end with it.
+        sb.exec(f"setsid sleep {tag}3 >/dev/null 2>&1 < /dev/null &", timeout=10)
+        assert _wait_gone(exec_cmd) == []
         sh.close(kill=False)  # leave the killing to the sandbox
     finally:
         sb.close()
     assert _wait_gone(setsid_cmd) == []
     assert _wait_gone(nohup_cmd) == []
-    assert _wait_gone(exec_cmd) == []
+    assert _wait_gone(scrubbed_cmd) == []
     assert not root.exists()
     assert not sb.is_alive()
     sb.close()  # idempotent

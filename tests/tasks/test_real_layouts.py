@@ -23,7 +23,7 @@ from terminal_gym.envs import Command, Keys, TerminalLegoEnv
 from terminal_gym.errors import TaskFormatError
 from terminal_gym.rollout.agents import solution_step_actions, tmux_key
 from terminal_gym.rollout.validate import validate_task
-from terminal_gym.sandbox.base import ExecResult
+from terminal_gym.sandbox.base import ExecResult, StopReport
 from terminal_gym.tasks.formats import load_task
 from terminal_gym.tasks.spec import TESTS_DIR, VerifierSpec
 from terminal_gym.verifier import missing_tooling, verify
@@ -147,13 +147,22 @@ def test_missing_tooling_names_the_failing_lines():
 class _FakeSandbox:
     """Just enough of a sandbox for :func:`verify`: canned output and reward file."""
 
+    toolchain = None
+    system_path = "/usr/bin:/bin"
+
     def __init__(self, output: str, reward: bytes | None):
         self.output, self.reward = output, reward
 
-    def exec(self, command, *, timeout=None, env=None, workdir=None, max_output_bytes=0):
-        if command.startswith("rm -rf"):
+    def exec(self, command, *, timeout=None, env=None, workdir=None, shell="sh"):
+        if command != "bash /tests/test.sh":  # grading's own steps
             return ExecResult(0, "", 0.0)
         return ExecResult(0, self.output, 0.1)
+
+    def stop_processes(self):
+        return StopReport("kill-all", stopped=0)
+
+    def changes(self):
+        return []
 
     def upload(self, src, dest):
         pass

