@@ -307,10 +307,13 @@ def _grade(
 def _shadowed(
     sandbox: Sandbox, shell: str, path: str, pairs: Sequence[tuple[str, str]]
 ) -> set[str]:
-    """Of ``(new, later)`` pairs, the later programs that exist and are another file."""
+    """Of ``(new, later)`` pairs, the later programs that exist and are another file.
+
+    POSIX sh: without the toolchain it runs under the sandbox's own ``sh``.
+    """
     lines = "\n".join(f"{new}\t{later}" for new, later in pairs)
     script = (
-        "while IFS=$'\\t' read -r new later; do\n"
+        "while IFS='\t' read -r new later; do\n"
         '  [ -e "$later" ] || continue\n'
         '  [ "$(readlink -f -- "$later")" = "$(readlink -f -- "$new")" ] && continue\n'
         '  printf "%s\\n" "$later"\n'

@@ -125,6 +125,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             self.tasks[task]  # fail early on an unknown id
         self.default_task = task
         self.backend = make_backend(backend, **(backend_options or {}))
+        self._owns_backend = isinstance(backend, str)  # made here: closed here
         self.mode: Mode = mode
         self.max_steps = max_steps
         self.step_timeout = step_timeout
@@ -235,7 +236,13 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         return self.shell.render() if self.shell is not None else ""
 
     def close(self) -> None:
-        self._teardown()
+        """Remove the sandbox and release the backend's connections (when the env made the
+        backend). Idempotent; a later ``reset`` still works."""
+        try:
+            self._teardown()
+        finally:
+            if self._owns_backend:
+                self.backend.close()
         super().close()
 
     # -- internals -----------------------------------------------------------------

@@ -99,27 +99,38 @@ def connect(timeout: float = 120.0, ping_timeout: float = 10.0) -> docker.Docker
 
 
 def reap(client: docker.DockerClient | None = None) -> list[str]:
-    """Remove containers whose owner process (on this host) is gone; return their ids."""
+    """Remove containers whose owner process (on this host) is gone; return their ids.
+
+    Also removes grading snapshot images of gone owners. Containers of live owners, and
+    of owners on other hosts, are left alone.
+    """
     client = client or connect()
     removed = []
-    try:
-        containers = client.containers.list(all=True, filters={"label": LABEL_OWNER})
-    except docker.errors.NotFound:  # one vanished while being listed: look again
-        containers = client.containers.list(all=True, filters={"label": LABEL_OWNER})
-    for container in containers:
-        if owner_is_gone(container.labels.get(LABEL_OWNER, "")):
+    # The low-level listing carries the labels: no per-container lookup that could race
+    # with a container vanishing meanwhile.
+    for summary in client.api.containers(all=True, filters={"label": LABEL_OWNER}):
+        if owner_is_gone((summary.get("Labels") or {}).get(LABEL_OWNER, "")):
             try:
-                container.remove(force=True, v=True)
-                removed.append(container.id)
+                client.api.remove_container(summary["Id"], force=True, v=True)
+                removed.append(summary["Id"])
             except docker.errors.NotFound:
                 pass
-    for image in client.images.list(filters={"label": LABEL_OWNER}):
-        if owner_is_gone(image.labels.get(LABEL_OWNER, "")):
+            except docker.errors.APIError as exc:
+                if "already in progress" not in str(exc):
+                    raise
+    for image in client.api.images(filters={"label": LABEL_OWNER}):
+        if owner_is_gone((image.get("Labels") or {}).get(LABEL_OWNER, "")):
             try:
-                client.images.remove(image.id, force=True)
+                client.api.remove_image(image["Id"], force=True)
             except docker.errors.APIError:
                 pass
     return removed
+
+
+def owned_containers(client: docker.DockerClient, owner: str | None = None) -> list[str]:
+    """Ids of the containers (running or not) labelled with ``owner`` (default: this process)."""
+    label = f"{LABEL_OWNER}={owner or owner_label()}"
+    return [c["Id"] for c in client.api.containers(all=True, filters={"label": label})]
 
 
 @atexit.register
@@ -357,7 +368,7 @@ class DockerSandbox:
             raise self._died_or(exc) from exc
         # pexpect owns a duplicate of the hijacked socket's fd; the SDK objects can go.
         fd = os.dup(sock._sock.fileno())
-        sock.close()
+        _close_hijacked(sock)
         try:
             self.api.exec_resize(exec_id, height=rows, width=cols)
         except docker.errors.APIError:
@@ -412,7 +423,7 @@ class DockerSandbox:
         deadline = None if timeout is None else started + timeout
         reader = _FrameReader(buf)
         timed_out = not reader.read(sock._sock, deadline)
-        sock.close()
+        _close_hijacked(sock)
         if timed_out:
             if reader.pid is not None:
                 self._kill_group(reader.pid)
@@ -621,6 +632,19 @@ class DockerSandbox:
         if not self.is_alive():
             return SandboxDiedError(f"{self!r} is gone ({exc})")
         return SandboxError(f"{self!r}: {exc}")
+
+
+def _close_hijacked(sock: Any) -> None:
+    """Close a hijacked exec socket now, not when the garbage collector gets to it.
+
+    The SDK hands out a ``SocketIO`` over the connection's socket and keeps the HTTP
+    response alive beside it; closing only the ``SocketIO`` leaves the descriptor open.
+    """
+    for close in (sock._sock.close, sock.close, getattr(sock, "_response", sock).close):
+        try:
+            close()
+        except Exception:
+            pass
 
 
 class _FrameReader:

@@ -8,10 +8,10 @@ replayed on that root: ``WORKDIR``, ``ENV``, ``COPY``/``ADD`` of local files, an
 lines (which run inside the sandbox with the host's tools; a line that needs to write
 system directories, like ``apt-get install``, makes the task unsupported here).
 
-Without bubblewrap, a sandbox is a plain temp directory (a warning says so): the
-task's absolute paths are mapped under it for everything terminal-gym itself runs
-(Dockerfile replay, oracle, verifier, uploads), but the agent's commands run on the
-host unconfined.
+Without bubblewrap the backend is unavailable, unless ``isolation="none"`` is asked for
+explicitly: a sandbox is then a plain temp directory (a warning says so) under which the
+task's absolute paths are mapped for everything terminal-gym itself runs (Dockerfile
+replay, verifier, uploads), while the agent's commands run on the host unconfined.
 
 With bubblewrap, the trusted grading toolchain (:mod:`terminal_gym.sandbox.toolchain`) is
 bound read-only at ``/.terminal-gym``, and every process runs in a process namespace of its
@@ -45,7 +45,12 @@ from pathlib import Path, PurePosixPath
 
 import pexpect
 
-from terminal_gym.errors import SandboxError, ToolchainError, UnsupportedTaskError
+from terminal_gym.errors import (
+    BackendUnavailableError,
+    SandboxError,
+    ToolchainError,
+    UnsupportedTaskError,
+)
 from terminal_gym.sandbox.base import (
     STANDARD_PATH,
     ExecResult,
@@ -77,6 +82,8 @@ _IGNORED = {
     "FROM",
 }
 _MARKER = "TERMINAL_GYM_SANDBOX"
+#: A local sandbox's root is ``<tmp>/terminal-gym-local-<owner pid>-<random>``.
+LOCAL_DIR_PREFIX = "terminal-gym-local-"
 
 
 def bwrap_path() -> str | None:
@@ -175,8 +182,9 @@ class LocalBackend:
     """Makes :class:`LocalSandbox` es.
 
     Args:
-        isolation: ``"auto"`` (bubblewrap when installed, else a temp dir with a
-            warning), ``"bwrap"``, or ``"none"``.
+        isolation: ``"auto"`` or ``"bwrap"`` (bubblewrap; without it the backend is
+            unavailable), or ``"none"``: a temp dir for terminal-gym's own commands, the
+            agent's running unconfined on the host (explicit only, with a warning).
         toolchain: bind the trusted grading toolchain into bubblewrap sandboxes (default).
 
     Attributes:
@@ -187,15 +195,23 @@ class LocalBackend:
     name = "local"
 
     def __init__(self, isolation: str = "auto", *, toolchain: bool = True):
+        if isolation not in ("auto", "bwrap", "none"):
+            raise ValueError(f"isolation must be 'auto', 'bwrap' or 'none', not {isolation!r}")
+        if isolation in ("auto", "bwrap") and not bwrap_path():
+            # Never fall back silently to running agents on the host: their commands
+            # would write the host's own /app, /root, /tmp.
+            raise BackendUnavailableError(
+                "bubblewrap (bwrap) is not installed: install it (apt-get install "
+                "bubblewrap) or start a Docker daemon; isolation='none' runs agents "
+                "unsandboxed on this host"
+            )
         if isolation == "auto":
-            isolation = "bwrap" if bwrap_path() else "none"
-        if isolation == "bwrap" and not bwrap_path():
-            raise SandboxError("bubblewrap (bwrap) is not installed")
+            isolation = "bwrap"
         if isolation == "none":
             warnings.warn(
-                "bubblewrap (bwrap) is not installed: the local backend runs agents "
-                "UNSANDBOXED in a temp directory on this host; install bubblewrap or "
-                "use Docker for isolation",
+                "isolation='none': the local backend runs agents UNSANDBOXED on this "
+                "host (their commands see its real paths); install bubblewrap or use "
+                "Docker for isolation",
                 RuntimeWarning,
                 stacklevel=2,
             )
@@ -269,7 +285,7 @@ class LocalSandbox:
         self.task = task
         self.isolation = isolation
         self.id = f"local-{uuid.uuid4().hex[:12]}"
-        self.root = Path(tempfile.mkdtemp(prefix="terminal-gym-local-"))
+        self.root = Path(tempfile.mkdtemp(prefix=f"{LOCAL_DIR_PREFIX}{os.getpid()}-"))
         self._closed = False
         self._children: list[pexpect.spawn] = []
         self._toolchain = toolchain if isolation == "bwrap" else None
@@ -324,13 +340,12 @@ class LocalSandbox:
 
     def _map(self, command: str) -> str:
         """Without bwrap: point the task's absolute paths at the temp root."""
-        if self.isolation == "bwrap":
+        if self.isolation == "bwrap" or not self._tops:
             return command
-        for top in self._tops:
-            command = re.sub(
-                rf"(?<![\w./-])/{re.escape(top)}(?=/|\b)", f"{self.root}/{top}", command
-            )
-        return command
+        # One pass over all the tops: the root itself lies under /tmp, and mapping the
+        # tops one after another would map the /tmp of an already mapped path again.
+        tops = "|".join(re.escape(top) for top in self._tops)
+        return re.sub(rf"(?<![\w./-])/({tops})(?=/|\b)", lambda m: f"{self.root}/{m[1]}", command)
 
     # -- Dockerfile replay ---------------------------------------------------------------
 

@@ -149,19 +149,22 @@ def ensure_toolchain() -> Toolchain:
         raise ToolchainError(f"the grading toolchain needs a Linux host, not {sys.platform}")
     plan = _Plan.discover()
     root = cache_dir() / "toolchain" / plan.key
-    if not (root / "manifest.json").is_file():
-        root.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{plan.key}-", dir=root.parent))
-        try:
-            plan.build(tmp)
+    try:
+        if not (root / "manifest.json").is_file():
+            root.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{plan.key}-", dir=root.parent))
             try:
-                tmp.rename(root)
-            except OSError:  # another process published it first
-                if not (root / "manifest.json").is_file():
-                    raise
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-    manifest = json.loads((root / "manifest.json").read_text())
+                plan.build(tmp)
+                try:
+                    tmp.rename(root)
+                except OSError:  # another process published it first
+                    if not (root / "manifest.json").is_file():
+                        raise
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+        manifest = json.loads((root / "manifest.json").read_text())
+    except OSError as exc:
+        raise ToolchainError(f"cannot build the grading toolchain in {root}: {exc}") from exc
     return Toolchain(
         root=root,
         key=plan.key,
@@ -183,7 +186,7 @@ class _Plan:
     stdlib: Path
     version: str
     tools: dict[str, Path]
-    distributions: list[tuple[str, Path, list[Path]]]  # (name, site dir, files)
+    distributions: list[tuple[str, Path, list[Path]]]  # (name==version, site dir, files)
     key: str = ""
 
     @classmethod
@@ -402,7 +405,7 @@ def _distributions(names: Iterable[str]) -> list[tuple[str, Path, list[Path]]]:
             path = Path(str(dist.locate_file(entry))).resolve()
             if site in path.parents and path.is_file() and "__pycache__" not in path.parts:
                 files.append(path)
-        result.append((name, site, files))
+        result.append((f"{name}=={dist.version}", site, files))
         for text in dist.requires or ():
             req = Requirement(text)
             if req.marker is None or req.marker.evaluate({"extra": ""}):
