@@ -313,6 +313,8 @@ class DockerSandbox:
             )
         else:
             kwargs.update(hostname="sandbox", network_mode=None if env.allow_internet else "none")
+        # Files changed after this moment are the episode's (same clock: a local daemon).
+        self._started = f"@{time.time():.6f}"
         try:
             self.container = client.containers.run(
                 image,
@@ -328,12 +330,6 @@ class DockerSandbox:
             raise SandboxError(f"starting a container of {image} failed: {exc}") from exc
         self.id = self.container.id
         _live.add(self)
-        try:
-            self.container.reload()  # run() returns the attributes of before the start
-        except docker.errors.APIError as exc:
-            self.close()
-            raise self._died_or(exc) from exc
-        self._started = str(self.container.attrs.get("State", {}).get("StartedAt") or "")
         config_env = self.container.attrs.get("Config", {}).get("Env") or []
         self.system_path = next(
             (e[5:] for e in config_env if e.startswith("PATH=")),
@@ -445,9 +441,12 @@ class DockerSandbox:
 
     def stop_processes(self) -> StopReport:
         if self.toolchain is not None:
-            result = self.exec(f"{MOUNT}/bin/tg-stop", shell=self._shell(), timeout=30)
-            m = re.search(r"stopped (\d+)", result.output)
-            if result.exit_code == 0 and m:
+            try:
+                result = self.exec(f"{MOUNT}/bin/tg-stop", shell=self._shell(), timeout=30)
+            except SandboxError:  # e.g. a fork bomb holds every pid: no exec can start
+                result = None
+            m = re.search(r"stopped (\d+)", result.output) if result is not None else None
+            if result is not None and result.exit_code == 0 and m:
                 return StopReport("kill-all", stopped=int(m[1]))
         return self._restart()
 
@@ -463,10 +462,8 @@ class DockerSandbox:
             raise self._died_or(exc) from exc
         except Exception as exc:  # requests' ReadTimeout from wait()
             raise SandboxError(f"restarting {self!r} failed: {exc}") from exc
-        init = 1 if self.toolchain is None else 0  # docker-init beside the sleeper
-        return StopReport(
-            "restart", stopped=max(before - 1 - init, 0), survivors=max(len(after) - 1 - init, 0)
-        )
+        # Process 1 (tg-init, or docker-init) and its sleeper are the container's own.
+        return StopReport("restart", stopped=max(before - 2, 0), survivors=max(len(after) - 2, 0))
 
     def changes(self) -> list[FileChange]:
         """What the episode changed: from inside the container, else docker's diff.
