@@ -18,6 +18,11 @@ __all__ = ["Backend", "ExecResult", "PtyHandle", "Sandbox", "make_backend"]
 log = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "docker", "local")
+#: The options each backend takes (its constructor's keyword arguments).
+OPTIONS = {
+    "docker": ("client", "image_map", "ca_bundle", "reap_stale", "toolchain", "tmpfs"),
+    "local": ("isolation", "toolchain"),
+}
 
 
 def make_backend(name: str | Backend = "auto", **options: Any) -> Backend:
@@ -25,23 +30,30 @@ def make_backend(name: str | Backend = "auto", **options: Any) -> Backend:
 
     Args:
         name: ``"docker"``, ``"local"`` or ``"auto"``.
-        **options: passed to the backend's constructor (``image_map``, ``ca_bundle``
-            for Docker; ``isolation`` for local). Options of the other backend are
-            ignored under ``"auto"``.
+        **options: passed to the backend's constructor (:data:`OPTIONS`: ``client``,
+            ``image_map``, ``ca_bundle``, ``reap_stale``, ``tmpfs`` for Docker;
+            ``isolation`` for local; ``toolchain`` for both). Options of the other
+            backend are ignored (a CLI passes ``image_map`` whichever it runs).
 
     Raises:
         BackendUnavailableError: ``"docker"`` was asked for and no daemon answers.
-        ValueError: unknown name.
+        ValueError: unknown name, or an option no backend takes (a typo).
+        TypeError: ``name`` is neither a string nor a backend object.
     """
     if not isinstance(name, str):
+        if not all(callable(getattr(name, m, None)) for m in ("create", "prepare", "close")):
+            raise TypeError(f"backend must be a name in {BACKENDS} or a backend, not {name!r}")
         return name
     if name not in BACKENDS:
         raise ValueError(f"unknown backend {name!r}; choose from {BACKENDS}")
+    unknown = sorted(set(options) - {k for keys in OPTIONS.values() for k in keys})
+    if unknown:
+        raise ValueError(f"unknown backend option(s) {unknown}; the backends take {OPTIONS}")
     if name in ("docker", "auto"):
         try:
             from terminal_gym.sandbox.docker import DockerBackend
 
-            keys = ("client", "image_map", "ca_bundle", "reap_stale")
+            keys = OPTIONS["docker"]
             return DockerBackend(**{k: v for k, v in options.items() if k in keys})
         except BackendUnavailableError as exc:
             if name == "docker":
@@ -49,4 +61,4 @@ def make_backend(name: str | Backend = "auto", **options: Any) -> Backend:
             log.warning("Docker is not available (%s); using the local backend", exc)
     from terminal_gym.sandbox.local import LocalBackend
 
-    return LocalBackend(**{k: v for k, v in options.items() if k == "isolation"})
+    return LocalBackend(**{k: v for k, v in options.items() if k in OPTIONS["local"]})
