@@ -182,7 +182,8 @@ class DockerBackend:
         tmpfs: size-limited in-memory filesystems to mount in every container,
             ``{"/logs": "size=2m"}`` (docker's ``--tmpfs``): e.g. to give a scratch
             directory a small quota. Their contents are not part of a grading snapshot
-            (``agent_processes = "keep"``).
+            (``agent_processes = "keep"``), and tamper evidence does not look into them
+            (other filesystems), so never mount one over a grading path but ``/logs``.
 
     Attributes:
         toolchain: the mounted toolchain, or ``None``; ``toolchain_error`` says why not.
