@@ -129,7 +129,8 @@ def parse_reward(name: str, data: bytes) -> dict[str, float]:
     """Parse ``reward.json`` or ``reward.txt`` content.
 
     Raises:
-        VerifierError: empty, not a number, not finite, or not in [0, 1].
+        VerifierError: empty, not a number (``true`` is not one), too deeply nested, not
+            finite, or not in [0, 1]; never anything else, whatever the bytes.
     """
     text = data.decode("utf-8", "replace").strip()
     if not text:
@@ -137,18 +138,18 @@ def parse_reward(name: str, data: bytes) -> dict[str, float]:
     try:
         if name.endswith(".json"):
             raw = json.loads(text)
-            if isinstance(raw, (int, float)):
+            if _is_number(raw):
                 raw = {"reward": raw}
             if not isinstance(raw, dict):
                 raise ValueError("not a JSON object")
-            rewards = {str(k): float(v) for k, v in raw.items() if isinstance(v, (int, float))}
+            rewards = {str(k): float(v) for k, v in raw.items() if _is_number(v)}
             if "reward" not in rewards:
                 if len(rewards) != 1:
                     raise ValueError('no "reward" key')
                 rewards["reward"] = next(iter(rewards.values()))
         else:
             rewards = {"reward": float(text.split()[0])}
-    except ValueError as exc:
+    except (ValueError, OverflowError, RecursionError) as exc:
         raise VerifierError(
             f"{VERIFIER_LOGS_DIR}/{name} is malformed ({exc}): {text[:200]!r}"
         ) from exc
@@ -156,6 +157,10 @@ def parse_reward(name: str, data: bytes) -> dict[str, float]:
     if not math.isfinite(main) or not 0.0 <= main <= 1.0:
         raise VerifierError(f"{VERIFIER_LOGS_DIR}/{name}: reward {main} is not in [0, 1]")
     return rewards
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def verify(
@@ -242,10 +247,11 @@ def _grade(
     for src, dest in spec.uploads:
         target.upload(src, dest)
     env = {"PATH": path, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1", **spec.env}
+    timeout = spec.timeout_sec if timeout is None else timeout
     run = target.exec(
         spec.command,
         shell=shell,
-        timeout=spec.timeout_sec if timeout is None else timeout,
+        timeout=timeout,
         env=env,
         workdir=task.environment.workdir,
     )
@@ -274,9 +280,7 @@ def _grade(
         )
 
     if run.timed_out:
-        return failed(
-            f"the verifier ran past its {spec.timeout_sec:.0f}s timeout", infrastructure=False
-        )
+        return failed(f"the verifier ran past its {timeout:g}s timeout", infrastructure=False)
     try:
         rewards = _read_rewards(target, spec.reward_source, tests)
     except VerifierError as exc:

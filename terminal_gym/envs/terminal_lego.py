@@ -16,6 +16,7 @@ Infrastructure failures never masquerade as agent failures: they end the episode
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -74,8 +75,9 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         max_output_bytes: output kept per step (head + tail, with a marker).
         render_mode: ``"ansi"`` returns the terminal screen from :meth:`render`.
         rows, cols: the terminal size.
-        backend_options: passed to the backend (``image_map``, ``ca_bundle``, ``isolation``,
-            ``toolchain``).
+        backend_options: passed to the backend (``client``, ``image_map``, ``ca_bundle``,
+            ``reap_stale``, ``tmpfs``, ``isolation``, ``toolchain``; see
+            :func:`terminal_gym.sandbox.make_backend`).
         tamper_policy: ``"zero"`` (default): an episode with tamper evidence on the
             verifier's path earns 0; ``"report"``: it is only reported in
             ``info["verifier"]["tamper"]`` (see ``docs/grading.md``).
@@ -118,6 +120,16 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             raise ValueError(f"tamper_policy must be 'zero' or 'report', not {tamper_policy!r}")
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(f"render_mode must be one of {self.metadata['render_modes']}")
+        for name, value, integer in (
+            ("max_steps", max_steps, True),
+            ("step_timeout", step_timeout, False),
+            ("agent_timeout", agent_timeout, False),
+            ("verifier_timeout", verifier_timeout, False),
+            ("max_output_bytes", max_output_bytes, True),
+            ("rows", rows, True),
+            ("cols", cols, True),
+        ):
+            _check_positive(name, value, integer=integer)
         self.tasks = TaskSet.from_source(tasks, difficulty=difficulty)
         if not self.tasks.infinite and len(self.tasks) == 0:
             raise TerminalGymError(f"no tasks found in {tasks!r}")
@@ -329,3 +341,13 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         finally:
             if sandbox is not None:
                 sandbox.close()
+
+
+def _check_positive(name: str, value: object, *, integer: bool) -> None:
+    """Raise ``ValueError`` unless ``value`` is ``None`` (where allowed) or a positive number."""
+    if value is None and name in ("agent_timeout", "verifier_timeout"):
+        return
+    number = isinstance(value, int if integer else (int, float)) and not isinstance(value, bool)
+    if not (number and math.isfinite(value) and value > 0):  # type: ignore[arg-type,operator]
+        kind = "integer" if integer else "number of seconds"
+        raise ValueError(f"{name} must be a positive {kind}, not {value!r}")

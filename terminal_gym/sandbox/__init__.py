@@ -18,6 +18,11 @@ __all__ = ["Backend", "ExecResult", "PtyHandle", "Sandbox", "make_backend"]
 log = logging.getLogger(__name__)
 
 BACKENDS = ("auto", "docker", "local")
+#: The options each backend takes (its constructor's keyword arguments).
+OPTIONS = {
+    "docker": ("client", "image_map", "ca_bundle", "reap_stale", "toolchain", "tmpfs"),
+    "local": ("isolation", "toolchain"),
+}
 
 
 def make_backend(name: str | Backend = "auto", **options: Any) -> Backend:
@@ -25,25 +30,32 @@ def make_backend(name: str | Backend = "auto", **options: Any) -> Backend:
 
     Args:
         name: ``"docker"``, ``"local"`` or ``"auto"``.
-        **options: passed to the backend's constructor (``image_map``, ``ca_bundle``
-            for Docker; ``isolation`` for local; ``toolchain`` for both). Options of the
-            other backend are ignored under ``"auto"``.
+        **options: passed to the backend's constructor (:data:`OPTIONS`: ``client``,
+            ``image_map``, ``ca_bundle``, ``reap_stale``, ``tmpfs`` for Docker;
+            ``isolation`` for local; ``toolchain`` for both). Options of the other
+            backend are ignored (a CLI passes ``image_map`` whichever it runs).
 
     Raises:
         BackendUnavailableError: ``"docker"`` was asked for and no daemon answers, or
             ``"local"`` / ``"auto"`` and neither a daemon nor bubblewrap is there.
-        ValueError: unknown name.
+        ValueError: unknown name, or an option no backend takes (a typo).
+        TypeError: ``name`` is neither a string nor a backend object.
     """
     if not isinstance(name, str):
+        if not all(callable(getattr(name, m, None)) for m in ("create", "prepare", "close")):
+            raise TypeError(f"backend must be a name in {BACKENDS} or a backend, not {name!r}")
         return name
     if name not in BACKENDS:
         raise ValueError(f"unknown backend {name!r}; choose from {BACKENDS}")
+    unknown = sorted(set(options) - {k for keys in OPTIONS.values() for k in keys})
+    if unknown:
+        raise ValueError(f"unknown backend option(s) {unknown}; the backends take {OPTIONS}")
     docker_error = None
     if name in ("docker", "auto"):
         try:
             from terminal_gym.sandbox.docker import DockerBackend
 
-            keys = ("client", "image_map", "ca_bundle", "reap_stale", "toolchain")
+            keys = OPTIONS["docker"]
             return DockerBackend(**{k: v for k, v in options.items() if k in keys})
         except BackendUnavailableError as exc:
             if name == "docker":
@@ -53,10 +65,9 @@ def make_backend(name: str | Backend = "auto", **options: Any) -> Backend:
     from terminal_gym.sandbox.local import LocalBackend
 
     try:
-        return LocalBackend(**{k: v for k, v in options.items() if k in ("isolation", "toolchain")})
+        return LocalBackend(**{k: v for k, v in options.items() if k in OPTIONS["local"]})
     except BackendUnavailableError as exc:
         if docker_error is None:
             raise
-        raise BackendUnavailableError(
-            f"no sandbox can run here: {docker_error}; and {exc}"
-        ) from exc
+        message = f"no sandbox can run here: {docker_error}; and {exc}"
+        raise BackendUnavailableError(message) from exc

@@ -164,7 +164,14 @@ class Sandbox(Protocol):
         """The file's bytes, or ``None`` when it does not exist."""
         ...
 
-    def is_alive(self) -> bool: ...
+    def is_alive(self) -> bool:
+        """Whether the sandbox runs and can take commands.
+
+        Raises:
+            SandboxError: the backend cannot tell (e.g. the Docker daemon does not answer:
+                :class:`~terminal_gym.errors.BackendUnavailableError`).
+        """
+        ...
 
     def close(self) -> None:
         """Stop and remove the sandbox. Idempotent."""

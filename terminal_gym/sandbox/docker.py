@@ -17,6 +17,12 @@ remote daemon or a VM names an unrelated local process).
 
 Containers whose owner process is gone are removed by :func:`reap` (run once per
 process when the first backend starts, and by ``terminal-gym reap``).
+
+Faults are typed: a daemon that does not answer (stopped, crashed, restarting) raises
+:class:`BackendUnavailableError` from any call, a container that is gone or not running
+(killed, removed, paused) :class:`SandboxDiedError`, never the SDK's or ``requests``'
+exceptions. A container whose removal fails because the daemon does not answer is
+remembered and removed by the next :meth:`DockerBackend.create` (or at exit).
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ from typing import Any, Literal
 
 import docker
 import docker.errors
+import requests.exceptions
+import urllib3.exceptions
 from pexpect.fdpexpect import fdspawn
 
 from terminal_gym.errors import (
@@ -74,6 +82,22 @@ _LISTING_MARK = "__TG_PROGRAMS__"
 _reaped_once = False
 _reap_lock = threading.Lock()
 _live: weakref.WeakSet[DockerSandbox] = weakref.WeakSet()
+#: Closed sandboxes whose container could not be removed (the daemon did not answer).
+_unremoved: list[DockerSandbox] = []
+#: What a Docker API call raises when the daemon is gone or the connection broke.
+_UNREACHABLE = (
+    requests.exceptions.RequestException,
+    urllib3.exceptions.HTTPError,
+    ConnectionError,
+)
+#: Everything a Docker API call raises.
+_DOCKER_ERRORS = (docker.errors.DockerException, *_UNREACHABLE)
+
+
+def _unreachable(exc: BaseException) -> BackendUnavailableError:
+    return BackendUnavailableError(
+        f"the Docker daemon does not answer ({type(exc).__name__}: {exc})"
+    )
 
 
 def connect(timeout: float = 120.0, ping_timeout: float = 10.0) -> docker.DockerClient:
@@ -133,6 +157,18 @@ def owned_containers(client: docker.DockerClient, owner: str | None = None) -> l
     return [c["Id"] for c in client.api.containers(all=True, filters={"label": label})]
 
 
+def _remove_unremoved() -> None:
+    """Try again to remove the containers the daemon could not be asked to remove."""
+    for sandbox in list(_unremoved):
+        try:
+            sandbox._remove()
+        except BackendUnavailableError:
+            continue  # still no daemon: next time
+        except SandboxError:
+            pass
+        _unremoved.remove(sandbox)
+
+
 @atexit.register
 def _close_live_sandboxes() -> None:
     for sandbox in list(_live):
@@ -140,6 +176,7 @@ def _close_live_sandboxes() -> None:
             sandbox.close()
         except Exception:
             pass
+    _remove_unremoved()
 
 
 class DockerBackend:
@@ -153,6 +190,11 @@ class DockerBackend:
         reap_stale: remove containers of dead owners when the first backend starts.
         toolchain: mount the trusted grading toolchain (default); ``False`` grades with
             the sandbox's own tools (``info["verifier"]["toolchain"]`` says which).
+        tmpfs: size-limited in-memory filesystems to mount in every container,
+            ``{"/logs": "size=2m"}`` (docker's ``--tmpfs``): e.g. to give a scratch
+            directory a small quota. Their contents are not part of a grading snapshot
+            (``agent_processes = "keep"``), and tamper evidence does not look into them
+            (other filesystems), so never mount one over a grading path but ``/logs``.
 
     Attributes:
         toolchain: the mounted toolchain, or ``None``; ``toolchain_error`` says why not.
@@ -168,9 +210,11 @@ class DockerBackend:
         ca_bundle: str | os.PathLike[str] | None = "auto",
         reap_stale: bool = True,
         toolchain: bool = True,
+        tmpfs: Mapping[str, str] | None = None,
     ):
         global _reaped_once
         self.client = client or connect()
+        self.tmpfs = dict(tmpfs or {})
         self.image_map = parse_image_map(image_map)
         self.ca_bundle = find_ca_bundle(ca_bundle)
         self._images: dict[str, str] = {}
@@ -197,36 +241,54 @@ class DockerBackend:
         return None
 
     def prepare(self, task: Task) -> str:
-        """Build (or find) the task's image; return its name."""
+        """Build (or find) the task's image; return its name.
+
+        Raises:
+            ImageBuildError: the build failed (the message ends with the build log).
+            BackendUnavailableError: the daemon does not answer.
+        """
         key = task.id if task.path is None else str(task.path)
         if key not in self._images:
-            self._images[key] = ensure_image(
-                self.client, task, image_map=self.image_map, ca_bundle=self.ca_bundle
-            )
+            try:
+                self._images[key] = ensure_image(
+                    self.client, task, image_map=self.image_map, ca_bundle=self.ca_bundle
+                )
+            except _UNREACHABLE as exc:
+                raise _unreachable(exc) from exc
+            except docker.errors.DockerException as exc:  # one ensure_image did not wrap
+                raise SandboxError(f"preparing task {task.id!r} failed: {exc}") from exc
         return self._images[key]
 
     def create(self, task: Task) -> DockerSandbox:
+        _remove_unremoved()
         image = self.prepare(task)
         listing = self._programs.get(image)
         sandbox = DockerSandbox(
-            self.client, task, image, toolchain=self.toolchain, bin_listing=listing
+            self.client,
+            task,
+            image,
+            toolchain=self.toolchain,
+            bin_listing=listing,
+            tmpfs=self.tmpfs,
         )
-        if self.toolchain is not None and not self._toolchain_checked:
-            # The daemon may not see this host's files (docker-in-docker, a VM): check once.
-            self._toolchain_checked = True
-            probe = sandbox.exec("true", shell=f"{MOUNT}/bin/bash", timeout=30)
-            if probe.exit_code != 0:
-                sandbox.close()
-                self._no_toolchain(f"the daemon cannot run it from {self.toolchain.root}")
-                sandbox = DockerSandbox(self.client, task, image, toolchain=None)
-        if self.toolchain is not None and listing is None:
-            # The image's programs, once per image: deletions are found against them.
-            try:
+        try:
+            if self.toolchain is not None and not self._toolchain_checked:
+                # The daemon may not see this host's files (docker-in-docker, a VM): check once.
+                self._toolchain_checked = True
+                probe = sandbox.exec("true", shell=f"{MOUNT}/bin/bash", timeout=30)
+                if probe.exit_code != 0:
+                    sandbox.close()
+                    self._no_toolchain(f"the daemon cannot run it from {self.toolchain.root}")
+                    sandbox = DockerSandbox(
+                        self.client, task, image, toolchain=None, tmpfs=self.tmpfs
+                    )
+            if self.toolchain is not None and listing is None:
+                # The image's programs, once per image: deletions are found against them.
                 listing = self._programs[image] = sandbox.list_programs()
                 sandbox._bin_listing = listing
-            except SandboxError:
-                sandbox.close()
-                raise
+        except BaseException:
+            sandbox.close()
+            raise
         return sandbox
 
     def _find_toolchain(self) -> None:
@@ -236,7 +298,7 @@ class DockerBackend:
             return
         try:
             info = self.client.info()
-        except docker.errors.APIError as exc:
+        except _DOCKER_ERRORS as exc:
             raise BackendUnavailableError(f"the Docker daemon does not answer: {exc}") from exc
         machine = platform.machine()
         if info.get("Architecture") not in (machine, {"x86_64": "amd64"}.get(machine)):
@@ -275,6 +337,7 @@ class DockerSandbox:
         toolchain: Toolchain | None = None,
         share_with: str | None = None,
         bin_listing: set[str] | None = None,
+        tmpfs: Mapping[str, str] | None = None,
     ):
         self.client = client
         self.api = client.api
@@ -286,6 +349,7 @@ class DockerSandbox:
         self._closed = False
         self._snapshots: list[str] = []
         self._bin_listing = bin_listing
+        self._tmpfs = dict(tmpfs or {})
         env = task.environment
         limits = env.limits
         kwargs: dict[str, Any] = {}
@@ -296,6 +360,8 @@ class DockerSandbox:
             kwargs["memswap_limit"] = f"{limits.memory_mb}m"
         if limits.pids:
             kwargs["pids_limit"] = limits.pids
+        if self._tmpfs:
+            kwargs["tmpfs"] = self._tmpfs
         if toolchain is not None:
             kwargs["volumes"] = {str(toolchain.root): {"bind": MOUNT, "mode": "ro"}}
             kwargs["entrypoint"] = [f"{MOUNT}/bin/tg-init"]
@@ -326,7 +392,9 @@ class DockerSandbox:
                 environment=dict(env.env),
                 **kwargs,
             )
-        except docker.errors.APIError as exc:
+        except _UNREACHABLE as exc:
+            raise _unreachable(exc) from exc
+        except docker.errors.DockerException as exc:
             raise SandboxError(f"starting a container of {image} failed: {exc}") from exc
         self.id = self.container.id
         _live.add(self)
@@ -360,14 +428,14 @@ class DockerSandbox:
                 workdir=workdir or self.workdir,
             )["Id"]
             sock = self.api.exec_start(exec_id, socket=True, tty=True)
-        except docker.errors.APIError as exc:
+        except _DOCKER_ERRORS as exc:
             raise self._died_or(exc) from exc
         # pexpect owns a duplicate of the hijacked socket's fd; the SDK objects can go.
         fd = os.dup(sock._sock.fileno())
         _close_hijacked(sock)
         try:
             self.api.exec_resize(exec_id, height=rows, width=cols)
-        except docker.errors.APIError:
+        except _DOCKER_ERRORS:
             pass
         child = fdspawn(fd, timeout=None)
         child.delaybeforesend = None
@@ -413,18 +481,25 @@ class DockerSandbox:
                 workdir=workdir or self.workdir,
             )["Id"]
             sock = self.api.exec_start(exec_id, socket=True)
-        except docker.errors.APIError as exc:
+        except _DOCKER_ERRORS as exc:
             raise self._died_or(exc) from exc
         buf = BoundedBuffer(max_output_bytes)
         deadline = None if timeout is None else started + timeout
         reader = _FrameReader(buf)
-        timed_out = not reader.read(sock._sock, deadline)
-        _close_hijacked(sock)
+        try:
+            timed_out = not reader.read(sock._sock, deadline)
+        except OSError:  # the stream broke (the daemon went): the inspection below says
+            timed_out = False
+        finally:
+            _close_hijacked(sock)
         if timed_out:
             if reader.pid is not None:
                 self._kill_group(reader.pid)
             return ExecResult(-1, buf.text(), time.monotonic() - started, timed_out=True)
-        code = self.api.exec_inspect(exec_id).get("ExitCode")
+        try:
+            code = self.api.exec_inspect(exec_id).get("ExitCode")
+        except _DOCKER_ERRORS as exc:
+            raise self._died_or(exc) from exc
         return ExecResult(-1 if code is None else code, buf.text(), time.monotonic() - started)
 
     def _shell(self) -> str:
@@ -458,7 +533,7 @@ class DockerSandbox:
             self.container.wait(timeout=60)
             self.container.start()
             after = self.api.top(self.id).get("Processes") or []
-        except docker.errors.APIError as exc:
+        except _DOCKER_ERRORS as exc:
             raise self._died_or(exc) from exc
         except Exception as exc:  # requests' ReadTimeout from wait()
             raise SandboxError(f"restarting {self!r} failed: {exc}") from exc
@@ -517,7 +592,7 @@ class DockerSandbox:
     def _diff(self) -> list[FileChange]:
         try:
             raw = self.api.diff(self.id) or []
-        except docker.errors.APIError as exc:
+        except _DOCKER_ERRORS as exc:
             raise self._died_or(exc) from exc
         paths = sorted(str(c["Path"]) for c in raw)
         # Directories show up as "modified" beside the files changed in them: drop them.
@@ -546,11 +621,16 @@ class DockerSandbox:
                 pause=True,
                 changes=[f'LABEL {LABEL_OWNER}="{owner_label()}"'],
             )
-        except docker.errors.APIError as exc:
+        except _DOCKER_ERRORS as exc:
             raise self._died_or(exc) from exc
         try:
             view = DockerSandbox(
-                self.client, self.task, str(image.id), toolchain=self._toolchain, share_with=self.id
+                self.client,
+                self.task,
+                str(image.id),
+                toolchain=self._toolchain,
+                share_with=self.id,
+                tmpfs=self._tmpfs,
             )
         except SandboxError:
             self._remove_image(str(image.id))
@@ -561,7 +641,7 @@ class DockerSandbox:
     def _remove_image(self, image_id: str) -> None:
         try:
             self.client.images.remove(image_id, force=True)
-        except docker.errors.APIError:
+        except _DOCKER_ERRORS:
             pass
 
     # -- files -----------------------------------------------------------------------
@@ -575,7 +655,7 @@ class DockerSandbox:
             raise SandboxError(f"preparing {dest} failed: {prep.output[-500:]}")
         try:
             ok = self.api.put_archive(self.id, str(target.parent), tar_path(src, target.name))
-        except docker.errors.APIError as exc:
+        except _DOCKER_ERRORS as exc:
             raise self._died_or(exc) from exc
         if not ok:
             raise SandboxError(f"uploading {src} to {dest} failed")
@@ -586,48 +666,79 @@ class DockerSandbox:
 
         try:
             stream, _ = self.api.get_archive(self.id, path)
+            data = b"".join(stream)
         except docker.errors.NotFound:
             return None
-        except docker.errors.APIError as exc:
+        except _DOCKER_ERRORS as exc:
             raise self._died_or(exc) from exc
-        data = b"".join(stream)
-        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
-            member = tar.next()
-            if member is None or not member.isfile():
-                return None
-            fh = tar.extractfile(member)
-            return fh.read(max_bytes) if fh else None
+        try:
+            with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+                member = tar.next()
+                if member is None or not member.isfile():
+                    return None
+                fh = tar.extractfile(member)
+                return fh.read(max_bytes) if fh else None
+        except tarfile.TarError as exc:  # a stream cut short
+            raise SandboxError(f"reading {path} from {self!r} failed: {exc}") from exc
 
     # -- life ------------------------------------------------------------------------
 
     def is_alive(self) -> bool:
+        """Whether the container runs (a paused one does not).
+
+        Raises:
+            BackendUnavailableError: the daemon does not answer, so nobody can tell.
+            SandboxError: the daemon answered with an error.
+        """
         if self._closed:
             return False
         try:
             self.container.reload()
         except docker.errors.NotFound:
             return False
+        except _UNREACHABLE as exc:
+            raise _unreachable(exc) from exc
+        except docker.errors.DockerException as exc:
+            raise SandboxError(f"inspecting {self!r} failed: {exc}") from exc
         return self.container.status == "running"
 
     def close(self) -> None:
+        """Remove the container (running, paused or stopped). Idempotent.
+
+        When the daemon does not answer, the container is remembered and removed by the
+        next :meth:`DockerBackend.create`, or at exit; this does not raise then.
+        """
         if self._closed:
             return
         self._closed = True
         _live.discard(self)
         try:
+            self._remove()
+        except BackendUnavailableError:
+            _unremoved.append(self)
+
+    def _remove(self) -> None:
+        try:
             self.container.remove(force=True, v=True)
         except docker.errors.NotFound:
             pass
-        except docker.errors.APIError as exc:
+        except _UNREACHABLE as exc:
+            raise _unreachable(exc) from exc
+        except docker.errors.DockerException as exc:
             if "already in progress" not in str(exc):
                 raise SandboxError(f"removing {self!r} failed: {exc}") from exc
         finally:
             for image_id in self._snapshots:
                 self._remove_image(image_id)
 
-    def _died_or(self, exc: Exception) -> SandboxError:
-        if not self.is_alive():
-            return SandboxDiedError(f"{self!r} is gone ({exc})")
+    def _died_or(self, exc: BaseException) -> SandboxError:
+        """The error to raise for a failed API call: was the container (or daemon) gone?"""
+        try:
+            alive = self.is_alive()
+        except SandboxError as unknown:  # the daemon does not answer, or errs
+            return unknown
+        if not alive:
+            return SandboxDiedError(f"{self!r} is gone or not running ({exc})")
         return SandboxError(f"{self!r}: {exc}")
 
 

@@ -223,6 +223,9 @@ class _Plan:
 
     def _hash(self) -> str:
         h = hashlib.sha256(f"format={FORMAT}\0mount={MOUNT}\0{sys.version}\0".encode())
+        scripts = _scripts(self.version, has_safe_path=sys.version_info >= (3, 11))
+        for text in [_SITECUSTOMIZE, *scripts.values()]:
+            h.update(text.encode() + b"\0")
         for path in [self.loader, self.python, self.stdlib / "os.py", *self.tools.values()]:
             st = path.stat()
             h.update(f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0".encode())
@@ -513,11 +516,11 @@ count() {
   for p in /proc/[0-9]*; do
     pid=${p#/proc/}
     { [ "$pid" = 1 ] || [ "$pid" = "$$" ]; } && continue
-    read -r st < "$p/stat" 2>/dev/null || continue
+    read -r st 2>/dev/null < "$p/stat" || continue  # (it may have exited meanwhile)
     rest=${st##*) }; state=${rest%% *}; rest=${rest#* }; ppid=${rest%% *}
     [ "$state" = Z ] && continue
     if [ "$ppid" = 1 ]; then  # process 1's own sleeper
-      IFS= read -r -d '' arg0 < "$p/cmdline" 2>/dev/null
+      IFS= read -r -d '' arg0 2>/dev/null < "$p/cmdline"
       [ "$arg0" = "__MOUNT__/bin/sleep" ] && continue
     fi
     n=$((n + 1))

@@ -147,6 +147,7 @@ class ShellSession:
     def start(self, timeout: float = 20.0) -> None:
         """Spawn bash and install the sentinel prompt."""
         self._prompt = _Prompt()
+        self.pid = None  # not the last shell's: a failed start must not kill a reused pid
         env = {"TERM": "xterm-256color", "PAGER": "cat", "GIT_PAGER": "cat", **self.env}
         self._pty = self.sandbox.open_pty(
             ["bash", "--norc", "--noprofile", "--noediting", "-i"],
@@ -163,9 +164,15 @@ class ShellSession:
             f"PS1='{self._prompt.ps1}'\n"
         )
         self._leftover = b""
-        self._write(init.encode(), time.monotonic() + timeout)
         buf = BoundedBuffer(1 << 20)
-        match = self._read_until_prompt(buf, time.monotonic() + timeout)
+        try:
+            self._write(init.encode(), time.monotonic() + timeout)
+            match = self._read_until_prompt(buf, time.monotonic() + timeout)
+        except pexpect.EOF:  # bash (or its exec) ended at once: the sandbox is going away
+            self._kill()
+            raise ShellError(
+                f"bash exited as it started in {self.sandbox!r}: {buf.text()[-300:]!r}"
+            ) from None
         if match is None:
             self._kill()
             raise ShellError(f"bash did not answer within {timeout:.0f}s in {self.sandbox!r}")
