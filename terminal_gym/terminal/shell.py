@@ -156,6 +156,8 @@ class ShellSession:
             cols=self.cols,
         )
         self._pty.child.delaybeforesend = None
+        # Writes must never block: a full tty is waited for with select, draining output.
+        os.set_blocking(self._pty.child.child_fd, False)
         stty = "stty -echo 2>/dev/null; " if not self.echo else ""
         init = (
             f"{stty}unset PROMPT_COMMAND HISTFILE; set +o history 2>/dev/null; "
@@ -351,16 +353,20 @@ class ShellSession:
         text = f"{self.cwd}$ {command.rstrip()}\n{output}"
         self.screen.feed(text.replace("\n", "\r\n").encode())
 
-    def _read_chunk(self, timeout: float) -> bytes:
-        """One read from the PTY; ``b""`` when nothing came within ``timeout``."""
-        if self._leftover:
-            data, self._leftover = self._leftover, b""
-            return data
+    def _read_pty(self, timeout: float) -> bytes:
+        """One read from the PTY itself; ``b""`` when nothing came within ``timeout``."""
         assert self._pty is not None
         try:
             return self._pty.child.read_nonblocking(_READ_SIZE, max(timeout, 0.0))
-        except pexpect.TIMEOUT:
+        except (pexpect.TIMEOUT, BlockingIOError, InterruptedError):
             return b""
+
+    def _read_chunk(self, timeout: float) -> bytes:
+        """Bytes left over from an earlier read, else one read from the PTY."""
+        if self._leftover:
+            data, self._leftover = self._leftover, b""
+            return data
+        return self._read_pty(timeout)
 
     def _read_until_prompt(self, buf: BoundedBuffer, deadline: float) -> tuple[int, str] | None:
         """Read into ``buf`` until the sentinel prompt; return ``(exit code, cwd)``.
@@ -409,7 +415,11 @@ class ShellSession:
                 scan = 0
 
     def _write(self, data: bytes, deadline: float, buf: BoundedBuffer | None = None) -> None:
-        """Write all of ``data`` in chunks, draining output meanwhile so neither side blocks."""
+        """Write all of ``data`` in chunks, draining output meanwhile so neither side blocks.
+
+        Drained bytes wait in ``_leftover`` for the next read; beyond a few windows'
+        worth, the oldest of them go to ``buf`` (or are dropped without one).
+        """
         assert self._pty is not None
         fd = self._pty.child.child_fd
         view = memoryview(data)
@@ -418,17 +428,23 @@ class ShellSession:
             if remaining <= 0:
                 raise ShellError("the shell stopped accepting input")
             readable, writable, _ = select.select([fd], [fd], [], remaining)
+            n = 0
             if writable:
                 try:
                     n = os.write(fd, view[:_WRITE_CHUNK])
-                except BlockingIOError:
-                    n = 0
+                except (BlockingIOError, InterruptedError):
+                    pass
                 except OSError as exc:
                     raise pexpect.EOF(str(exc)) from exc
                 view = view[n:]
-            elif readable:
-                chunk = self._read_chunk(0)
-                self._leftover += chunk
-                if buf is not None and len(self._leftover) > _WINDOW:
-                    buf.append(self._leftover)
-                    self._leftover = b""
+            if n:
+                continue
+            if not readable:
+                time.sleep(0.001)  # writable, yet nothing went: do not spin
+            else:
+                # Always from the PTY itself: the child may be blocked writing output.
+                self._leftover += self._read_pty(0)
+                if len(self._leftover) > 2 * _WINDOW:
+                    if buf is not None:
+                        buf.append(self._leftover[:-_WINDOW])
+                    self._leftover = self._leftover[-_WINDOW:]

@@ -149,6 +149,22 @@ def test_flood_is_truncated_and_memory_bounded(shell):
     _assert_healthy(shell)
 
 
+def test_write_drains_output_while_the_child_blocks_on_output(shell):
+    # `cat` echoes every pasted line back. Unless output is drained while the paste is
+    # written, cat blocks writing, stops reading, and the write stalls for good; a short
+    # chunk held back by an earlier drain must not stop the next drain from reading.
+    shell.send_keys("cat\n", wait=0.5)
+    paste = ("x" * 99 + "\n") * 40_000  # 4 MB: more than the pty and docker buffer
+    shell._leftover = b"held back"
+    rss_before = _rss_kb()
+    r = shell.send_keys(paste + "\x04", wait=60, quiet=5)
+    assert _rss_kb() - rss_before < 50 * 1024
+    assert r.at_prompt
+    assert r.output_bytes >= len(paste)
+    assert r.output.startswith("held back")
+    _assert_healthy(shell)
+
+
 def test_long_single_line_arrives_intact(shell):
     rng = random.Random(0)
     payload = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(100_000))
