@@ -36,6 +36,8 @@ from terminal_gym.verifier import TamperPolicy, verify
 SUBMIT = "<|submit|>"
 
 Mode = Literal["command", "keys"]
+#: Characters of the working directory in an observation (a deeper one keeps its tail).
+_CWD_CHARS = 4096
 
 
 @dataclass(frozen=True)
@@ -151,9 +153,10 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         text = TerminalText()
         obs = {
             "instruction": text,
-            "output": text,
+            # Output text has at most as many characters as bytes kept, plus a marker.
+            "output": TerminalText(max(text.max_length, max_output_bytes + 256)),
             "exit_code": spaces.Discrete(257, start=-1),
-            "cwd": TerminalText(4096),
+            "cwd": TerminalText(_CWD_CHARS),
             "timed_out": spaces.Discrete(2),
         }
         if mode == "keys":
@@ -324,7 +327,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             "instruction": self.task.instruction,
             "output": result.output,
             "exit_code": max(-1, min(255, result.exit_code)),
-            "cwd": result.cwd,
+            "cwd": _tail(result.cwd, _CWD_CHARS),
             "timed_out": int(result.timed_out),
         }
         if self.mode == "keys":
@@ -351,3 +354,12 @@ def _check_positive(name: str, value: object, *, integer: bool) -> None:
     if not (number and math.isfinite(value) and value > 0):  # type: ignore[arg-type,operator]
         kind = "integer" if integer else "number of seconds"
         raise ValueError(f"{name} must be a positive {kind}, not {value!r}")
+
+
+def _tail(text: str, limit: int) -> str:
+    """``text``, or ``...`` and its last characters when longer than ``limit``.
+
+    >>> _tail("/a/very/deep/path", 10)
+    '...ep/path'
+    """
+    return text if len(text) <= limit else "..." + text[len(text) - limit + 3 :]

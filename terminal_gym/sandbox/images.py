@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from terminal_gym.errors import ImageBuildError
+from terminal_gym.tasks import dockerfile
 from terminal_gym.tasks.spec import Task
 
 if TYPE_CHECKING:
@@ -166,7 +167,6 @@ RUN apt-get update && apt-get install -y --no-install-recommends {PYTHON_PACKAGE
     && rm -rf /var/lib/apt/lists/* && ln -sf /usr/bin/python3 /usr/local/bin/python
 """
 
-_FROM = re.compile(r"^(\s*FROM\s+)((?:--\S+\s+)*)(\S+)(.*)$", re.I | re.M)
 _UNREACHABLE = re.compile(
     r"pull access denied|manifest unknown|not found|no such host|failed to resolve|"
     r"dial tcp|i/o timeout|TLS handshake|connection refused|repository does not exist",
@@ -222,31 +222,39 @@ def rewrite_dockerfile(
 
     With ``tools_image`` (see :func:`ensure_verifier_tools`), the final stage also
     gets the offline verifier tooling: ``/opt/terminal-gym`` and the ``curl`` shim.
+    A ``FROM`` whose image changes is rewritten on one line; every other line is kept
+    as it was.
     """
+    lines = text.split("\n")
+    froms = [step for step in dockerfile.parse(text) if step.keyword == "FROM"]
     stages: set[str] = set()
-    last = len(_FROM.findall(text)) - 1
-    count = 0
-
-    def sub(m: re.Match[str]) -> str:
-        nonlocal count
-        image, rest = m[3], m[4]
-        alias = re.search(r"\s+AS\s+(\S+)", rest, re.I)
-        image = image if image.lower() in stages else image_map.get(image, image)
-        if alias:
-            stages.add(alias[1].lower())
-        line = f"{m[1]}{m[2]}{image}{rest}"
+    edits: list[tuple[int, int, list[str]]] = []  # (first line, end line, new lines)
+    for count, step in enumerate(froms):
+        clause = dockerfile.parse_from(step.args)
+        image = clause.image
+        if image.lower() not in stages:
+            image = image_map.get(image, image)
+        if clause.alias:
+            stages.add(clause.alias.lower())
+        first, end = step.line - 1, step.end_line
+        new = lines[first:end]
+        if image != clause.image:
+            words = step.args.split()
+            words[len(clause.flags)] = image
+            indent = new[0][: len(new[0]) - len(new[0].lstrip())]
+            new = [f"{indent}{new[0].split()[0]} {' '.join(words)}"]
         if ca:
             env = " ".join(f"{v}={CA_PATH_IN_IMAGE}" for v in _CA_ENV)
-            line += f"\nCOPY {_CA_FILE_IN_CONTEXT} {CA_PATH_IN_IMAGE}\nENV {env}"
-        if tools_image is not None and count == last:
-            line += (
-                f"\nCOPY --from={tools_image} {TOOLS_DIR} {TOOLS_DIR}"
-                f"\nCOPY --from={tools_image} {TOOLS_DIR}/shim/curl /usr/local/bin/curl"
-            )
-        count += 1
-        return line
-
-    return _FROM.sub(sub, text)
+            new += [f"COPY {_CA_FILE_IN_CONTEXT} {CA_PATH_IN_IMAGE}", f"ENV {env}"]
+        if tools_image is not None and count == len(froms) - 1:
+            new += [
+                f"COPY --from={tools_image} {TOOLS_DIR} {TOOLS_DIR}",
+                f"COPY --from={tools_image} {TOOLS_DIR}/shim/curl /usr/local/bin/curl",
+            ]
+        edits.append((first, end, new))
+    for first, end, new in reversed(edits):
+        lines[first:end] = new
+    return "\n".join(lines)
 
 
 def _normalise(image: str) -> str:
@@ -284,13 +292,15 @@ def base_images(dockerfile_text: str) -> list[str]:
     """The external images a Dockerfile starts from (stage references excluded)."""
     stages: set[str] = set()
     result = []
-    for m in _FROM.finditer(dockerfile_text):
-        image = m[3]
-        if image.lower() not in stages and image.lower() != "scratch" and "$" not in image:
-            result.append(image)
-        alias = re.search(r"\s+AS\s+(\S+)", m[4], re.I)
-        if alias:
-            stages.add(alias[1].lower())
+    for step in dockerfile.parse(dockerfile_text):
+        if step.keyword != "FROM":
+            continue
+        clause = dockerfile.parse_from(step.args)
+        image = clause.image.lower()
+        if image and image not in stages and image != "scratch" and "$" not in image:
+            result.append(clause.image)
+        if clause.alias:
+            stages.add(clause.alias.lower())
     return result
 
 

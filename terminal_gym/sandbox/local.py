@@ -59,6 +59,7 @@ from terminal_gym.sandbox.base import (
     StopReport,
 )
 from terminal_gym.sandbox.toolchain import MOUNT, Toolchain, ensure_toolchain
+from terminal_gym.tasks import dockerfile
 from terminal_gym.tasks.spec import Task
 from terminal_gym.terminal.output import BoundedBuffer
 
@@ -91,15 +92,20 @@ def bwrap_path() -> str | None:
 
 
 def parse_dockerfile(text: str) -> list[tuple[str, str]]:
-    """``[(INSTRUCTION, arguments)]`` with line continuations joined and comments dropped."""
-    joined = re.sub(r"\\\s*\n", " ", text)
-    result = []
-    for line in joined.splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            word, _, rest = line.partition(" ")
-            result.append((word.upper(), rest.strip()))
-    return result
+    """``[(INSTRUCTION, arguments)]``, read by :func:`terminal_gym.tasks.dockerfile.parse`.
+
+    A ``RUN``'s arguments are the command it runs (heredoc bodies included, the exec
+    form quoted for sh); a heredoc ``COPY``/``ADD`` keeps its ``<<NAME`` source.
+    """
+    return [
+        (step.keyword, _run_command(step) if step.keyword == "RUN" else step.args)
+        for step in dockerfile.parse(text)
+    ]
+
+
+def _run_command(step: dockerfile.Instruction) -> str:
+    words = step.exec_form
+    return step.script if words is None else shlex.join(words)
 
 
 def _json_or_words(args: str) -> list[str]:
@@ -243,6 +249,8 @@ class LocalBackend:
         for word, args in parse_dockerfile(env.dockerfile.read_text()):
             if word in ("COPY", "ADD") and ("--from" in args or "://" in args):
                 return f"{word} {args[:60]} needs a build stage or a download"
+            if word in ("COPY", "ADD") and "<<" in args:
+                return f"{word} {args[:60]} takes a heredoc, not replayed locally"
             if word in ("WORKDIR", "COPY", "ADD"):
                 try:
                     dest = args if word == "WORKDIR" else _json_or_words(args)[-1]
@@ -368,7 +376,7 @@ class LocalSandbox:
                         context / src, dest_abs, into=dest.endswith("/") or len(sources) > 1
                     )
             elif word == "RUN":
-                command = " ".join(_json_or_words(args)) if args.startswith("[") else args
+                command = args
                 result = self.exec(
                     command, workdir=cwd, timeout=self.task.environment.build_timeout_sec
                 )

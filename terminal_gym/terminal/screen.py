@@ -39,7 +39,14 @@ class Screen:
         while self._pending:
             self._stream.feed(self._pending.popleft())
         self._pending_bytes = 0
-        return "\n".join(line.rstrip() for line in self._screen.display)
+        # Not pyte's `display`: it raises IndexError on the empty stub cell a wide
+        # character leaves behind once the character itself is overwritten. Stubs are
+        # empty strings, so joining the cells skips them all the same.
+        buffer, columns = self._screen.buffer, self._screen.columns
+        return "\n".join(
+            "".join(buffer[y][x].data for x in range(columns)).rstrip()
+            for y in range(self._screen.lines)
+        )
 
     @property
     def cursor(self) -> tuple[int, int]:

@@ -3,15 +3,24 @@
 The protocol (DESIGN §4):
 
 * bash runs with ``--norc --noprofile --noediting``; echo is off; ``PS2`` is empty and
-  ``PS1`` is a per-session random sentinel carrying ``$?`` and ``$PWD``, so output,
-  exit code and cwd come back with no extra process per command.
+  ``PS1`` is a per-session random sentinel carrying a per-command nonce, ``$?`` and
+  ``$PWD``, so output, exit code and cwd come back with no extra process per command.
 * Each command is handed to bash as a quoted here-document, read with the ``read``
   builtin and ``eval``-ed. bash therefore consumes the whole action before running
   any of it: a command that reads stdin (``cat``, ``apt``) cannot eat the rest of the
   action, and an unclosed quote is a syntax error (exit 2), not a hang. Actions
-  with lines longer than the tty's canonical line limit go base64-encoded in short
+  with lines longer than the tty's canonical line limit, or with control characters
+  the tty would act on (``^C``, ``^D``, ``^S``, NUL, ...), go base64-encoded in short
   lines instead, so 100 KB one-liners arrive intact.
-* Output is read into a :class:`BoundedBuffer` (head + tail) while reading.
+* After the ``eval`` the same line sets the nonce the prompt will show and puts the
+  protocol back (``PS1``, ``PS0``, ``PROMPT_COMMAND``; ``set -e``/``-x``/``-v`` last for
+  one action), so an agent that prints its prompt (``echo "${PS1@P}"``, which shows the
+  previous nonce) or reassigns ``PS1`` cannot desynchronise the reader. A prompt with a
+  stale nonce is dropped from the output.
+* Output is read into a :class:`BoundedBuffer` (head + tail) while reading, and drained
+  while an action is being written, so neither side can block the other. If the agent
+  turned tty echo back on (``stty sane``), the echo of the action is cut from the
+  output and echo is turned off again.
 * A step timeout sends Ctrl-C and waits briefly for the prompt; failing that the shell's
   whole session is killed and a fresh shell is started (``restarted`` in the result).
 * Keys mode sends raw keystrokes and returns when the output is quiet, the prompt is
@@ -26,7 +35,7 @@ import re
 import secrets
 import select
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -44,8 +53,16 @@ _MAX_PLAIN_LINE = 1024
 _WRITE_CHUNK = 4096
 #: Raw bytes held back from the output buffer while a prompt may still be arriving.
 _WINDOW = 8192
+#: Longest prompt recognised (a deep ``$PWD`` makes it long).
+_MAX_PROMPT = 65536
 _READ_SIZE = 65536
 _UNCLOSED_QUOTE = b"unexpected EOF while looking for matching"
+#: Characters a canonical-mode tty acts on (or bash drops): such actions go base64-encoded.
+_TTY_SPECIAL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")
+#: Seconds send_keys waits for a program that reads none of its keys, and the longest
+#: it spends writing keys at all.
+_KEYS_STALL = 5.0
+_KEYS_WRITE_LIMIT = 60.0
 
 # Kills every process in the session of the shell whose pid is $1 (POSIX sh + /proc,
 # so it works in images without procps).
@@ -86,17 +103,44 @@ class CommandResult:
     at_prompt: bool = True
 
 
+class _InputStalled(ShellError):
+    """The shell stopped reading input before all of it was written."""
+
+
 class _Prompt:
-    """The per-session sentinel prompt."""
+    """The per-session sentinel prompt: ``__TG<token>_<nonce>_<$?>_<$PWD>_TG<token>__``."""
 
     def __init__(self) -> None:
         self.token = secrets.token_hex(6)
         t = self.token
-        self.ps1 = f"__TG{t}_${{?}}_${{PWD}}_TG{t}__"
+        self.ps1 = f"__TG{t}_${{__tg_n}}_${{?}}_${{PWD}}_TG{t}__"
         self.regex = re.compile(
-            rb"__TG" + t.encode() + rb"_(\d+)_(.*?)_TG" + t.encode() + b"__", re.S
+            rb"__TG" + t.encode() + rb"_([0-9a-f]*)_(\d+)_(.*?)_TG" + t.encode() + b"__", re.S
         )
+        self.marker = b"__TG" + t.encode() + b"_"
+        self.closer = b"_TG" + t.encode() + b"__"
         self.heredoc = f"__TG_EOF_{t}"
+
+    def restore(self, nonce: str) -> str:
+        """Shell text that saves ``$?`` in ``__tg_s``, sets the next prompt's nonce and
+        puts the protocol back.
+
+        Its own errors (``readonly PS1``) and traces (``set -x``) go nowhere.
+        """
+        # `declare`, not plain assignments: assigning a readonly variable would abort
+        # the rest of the line, `declare` only fails.
+        return (
+            f"{{ __tg_s=$?; set +exv; declare __tg_n={nonce} PS1='{self.ps1}' PS0='' "
+            "PS2=''; unset PROMPT_COMMAND; } 2>/dev/null"
+        )
+
+
+def _encode(text: str) -> bytes:
+    """UTF-8, raw bytes smuggled in by ``surrogateescape`` kept, other lone surrogates ``?``."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace")
 
 
 class ShellSession:
@@ -140,7 +184,12 @@ class ShellSession:
         self.pid: int | None = None
         self._pty: PtyHandle | None = None
         self._prompt = _Prompt()
+        self._nonce = ""
         self._leftover = b""
+        # The tty's echo of what we are writing, when echo may be on: cut from the output.
+        self._echo_expected = b""
+        self._echo_matched = 0
+        self._echo_seen = False
 
     # -- life cycle -------------------------------------------------------------
 
@@ -157,21 +206,25 @@ class ShellSession:
             cols=self.cols,
         )
         self._pty.child.delaybeforesend = None
+        # Writes must never block: a full tty is waited for with select, draining output.
+        os.set_blocking(self._pty.child.child_fd, False)
         stty = "stty -echo 2>/dev/null; " if not self.echo else ""
+        self._nonce = secrets.token_hex(4)
         init = (
             f"{stty}unset PROMPT_COMMAND HISTFILE; set +o history 2>/dev/null; "
-            "__tg_rc() { return $1; }; echo __TGPID_$$; PS0=''; PS2=''; "
-            f"PS1='{self._prompt.ps1}'\n"
+            '__tg_rc() { return "$1"; }; echo __TGPID_$$; '
+            f"{self._prompt.restore(self._nonce)}\n"
         )
         self._leftover = b""
+        self._expect_echo(b"")
         buf = BoundedBuffer(1 << 20)
         try:
-            self._write(init.encode(), time.monotonic() + timeout)
-            match = self._read_until_prompt(buf, time.monotonic() + timeout)
-        except pexpect.EOF:  # bash (or its exec) ended at once: the sandbox is going away
+            self._write(_encode(init), time.monotonic() + timeout, buf.append)
+            match = self._read_until_prompt(buf, time.monotonic() + timeout, {self._nonce})
+        except pexpect.EOF:
             self._kill()
             raise ShellError(
-                f"bash exited as it started in {self.sandbox!r}: {buf.text()[-300:]!r}"
+                f"bash exited as it started in {self.sandbox!r}: {buf.text()[-500:]!r}"
             ) from None
         if match is None:
             self._kill()
@@ -232,22 +285,29 @@ class ShellSession:
         started = time.monotonic()
         deadline = started + timeout
         buf = BoundedBuffer(self.max_output_bytes)
+        nonce = secrets.token_hex(4)
+        wrapped = self._wrap(command, nonce)
         try:
-            self._write(self._wrap(command), deadline, buf)
-            match = self._read_until_prompt(buf, deadline)
+            match = self._send(wrapped, nonce, buf, deadline)
         except pexpect.EOF:
             return self._after_death(command, buf, started, timed_out=False)
-        interrupted = restarted = False
+        interrupted = False
         if match is None:
+            # Ctrl-C. The rest of the interrupted line (the nonce update) does not run,
+            # so the prompt may still carry the previous command's nonce.
             interrupted = True
             try:
-                self._write(b"\x03", time.monotonic() + 1.0, buf)
-                match = self._read_until_prompt(buf, time.monotonic() + self.interrupt_grace)
-            except pexpect.EOF:
+                self._write(b"\x03", time.monotonic() + 1.0, buf.append)
+                match = self._read_until_prompt(
+                    buf, time.monotonic() + self.interrupt_grace, {nonce, self._nonce}
+                )
+            except (pexpect.EOF, ShellError):
                 match = None
             if match is None:
                 return self._after_death(command, buf, started, timed_out=True)
         exit_code, self.cwd = match
+        if self._echo_seen and not self.echo:
+            self._echo_off()
         result = CommandResult(
             output=buf.text(),
             exit_code=exit_code,
@@ -255,12 +315,33 @@ class ShellSession:
             duration=time.monotonic() - started,
             timed_out=interrupted,
             interrupted=interrupted,
-            restarted=restarted,
             output_bytes=buf.total,
             truncated=buf.truncated,
         )
         self._transcript(command, result.output)
         return result
+
+    def _send(
+        self, wrapped: bytes, nonce: str, buf: BoundedBuffer, deadline: float
+    ) -> tuple[int, str] | None:
+        """Write a wrapped action and read up to its prompt; ``None`` when time ran out."""
+        self._expect_echo(wrapped)
+        try:
+            self._write(wrapped, deadline, buf.append)
+        except _InputStalled:
+            return None  # bash stopped reading the action: interrupt it
+        return self._read_until_prompt(buf, deadline, {nonce})
+
+    def _echo_off(self) -> None:
+        """The agent turned tty echo on (``stty sane``): turn it off, keeping ``$?``."""
+        nonce = secrets.token_hex(4)
+        wrapped = self._wrap('stty -echo 2>/dev/null; __tg_rc "$__tg_s"', nonce)
+        try:
+            match = self._send(wrapped, nonce, BoundedBuffer(4096), time.monotonic() + 10)
+        except (pexpect.EOF, ShellError):
+            match = None
+        if match is not None:
+            self.cwd = match[1]
 
     def _after_death(
         self, command: str, buf: BoundedBuffer, started: float, *, timed_out: bool
@@ -288,42 +369,58 @@ class ShellSession:
 
         Returns once the shell prompt is back, or the output has been quiet for
         ``quiet`` seconds after something was printed, or ``wait`` seconds (default:
-        ``quiet``, at least) have passed.
+        ``quiet``, at least) have passed. Keys a program does not read within a few
+        seconds are dropped (the output says how many).
         """
         if self._pty is None:
             self.start()
-        data = keys.encode() if isinstance(keys, str) else keys
+        data = _encode(keys) if isinstance(keys, str) else keys
         started = time.monotonic()
         deadline = started + max(wait if wait is not None else quiet, quiet)
         buf = BoundedBuffer(self.max_output_bytes)
-        raw = bytearray()
+        regex = self._prompt.regex
+        raw = bytearray()  # bytes that may still hold a prompt; older ones are emitted
         at_prompt = False
         exit_code = -1
+
+        def emit(data: bytes) -> None:
+            shown = regex.sub(lambda m: f"{m[3].decode('utf-8', 'replace')}$ ".encode(), data)
+            buf.append(shown)
+            self.screen.feed(shown)
+
+        self._expect_echo(b"")
+        dropped = 0
         try:
-            self._write(data, started + 5.0, buf)
+            try:
+                self._write(data, started + _KEYS_WRITE_LIMIT, emit, stall=_KEYS_STALL)
+            except _InputStalled as exc:
+                dropped = exc.args[1]
             last = time.monotonic()
             while True:
                 now = time.monotonic()
                 if now >= deadline or (raw and now - last >= quiet):
                     break
                 chunk = self._read_chunk(min(deadline, last + quiet if raw else deadline) - now)
-                if chunk:
-                    raw += chunk
-                    last = time.monotonic()
-                    prompts = list(self._prompt.regex.finditer(raw))
-                    m = prompts[-1] if prompts else None
-                    if m is not None and not raw[m.end() :].strip():
-                        at_prompt = True
-                        exit_code, self.cwd = int(m[1]), m[2].decode("utf-8", "replace")
-                        break
+                if not chunk:
+                    continue
+                raw += chunk
+                last = time.monotonic()
+                prompts = list(regex.finditer(raw))
+                m = prompts[-1] if prompts else None
+                if m is not None and not raw[m.end() :].strip():
+                    at_prompt = True
+                    exit_code, self.cwd = int(m[2]), m[3].decode("utf-8", "replace")
+                    break
+                if len(raw) > 2 * _WINDOW:
+                    cut = self._safe_cut(raw, len(raw) - _WINDOW)
+                    emit(bytes(raw[:cut]))
+                    del raw[:cut]
         except pexpect.EOF:
             self.restart()
             return CommandResult("", -1, self.cwd, time.monotonic() - started, restarted=True)
-        shown = self._prompt.regex.sub(
-            lambda m: f"{m[2].decode('utf-8', 'replace')}$ ".encode(), bytes(raw)
-        )
-        buf.append(shown)
-        self.screen.feed(shown)
+        emit(bytes(raw))
+        if dropped:
+            buf.append(f"\n[terminal-gym: {dropped} bytes of keys were not read]\n".encode())
         return CommandResult(
             output=buf.text(),
             exit_code=exit_code,
@@ -340,45 +437,84 @@ class ShellSession:
 
     # -- protocol internals ------------------------------------------------------
 
-    def _wrap(self, command: str) -> bytes:
+    def _wrap(self, command: str, nonce: str) -> bytes:
         eof = self._prompt.heredoc
         body = command if command.endswith("\n") else command + "\n"
-        if max(map(len, body.encode().split(b"\n"))) <= _MAX_PLAIN_LINE:
+        raw = _encode(body)
+        restore = self._prompt.restore(nonce)
+        run = f'__tg_rc "$__tg_s"; eval "$__tg_c"; {restore}; __tg_rc "$__tg_s"'
+        if max(map(len, raw.split(b"\n"))) <= _MAX_PLAIN_LINE and not _TTY_SPECIAL.search(body):
             return (
-                f"__tg_s=$?; IFS= read -r -d '' __tg_c <<'{eof}'; __tg_rc $__tg_s; "
-                f'eval "$__tg_c"\n{body}{eof}\n'
-            ).encode()
-        encoded = base64.encodebytes(body.encode()).decode()
+                f"__tg_s=$?; IFS= read -r -d '' __tg_c <<'{eof}'; {run}\n".encode()
+                + raw
+                + f"{eof}\n".encode()
+            )
+        encoded = base64.encodebytes(raw).decode()
         return (
             f"__tg_s=$?; IFS= read -r -d '' __tg_c <<'{eof}'; "
-            f'__tg_c=$(base64 -d <<<"$__tg_c"); __tg_rc $__tg_s; eval "$__tg_c"\n{encoded}{eof}\n'
+            f'__tg_c=$(base64 -d <<<"$__tg_c"); {run}\n{encoded}{eof}\n'
         ).encode()
 
     def _transcript(self, command: str, output: str) -> None:
         text = f"{self.cwd}$ {command.rstrip()}\n{output}"
-        self.screen.feed(text.replace("\n", "\r\n").encode())
+        self.screen.feed(_encode(text.replace("\n", "\r\n")))
+
+    def _expect_echo(self, written: bytes) -> None:
+        """Cut the tty's echo of ``written`` from the start of what is read next."""
+        self._echo_expected = written.replace(b"\n", b"\r\n")
+        self._echo_matched = 0
+        self._echo_seen = False
+
+    def _read_pty(self, timeout: float) -> bytes:
+        """One read from the PTY itself; ``b""`` when nothing came within ``timeout``."""
+        assert self._pty is not None
+        try:
+            data = self._pty.child.read_nonblocking(_READ_SIZE, max(timeout, 0.0))
+        except (pexpect.TIMEOUT, BlockingIOError, InterruptedError):
+            return b""
+        expected, matched = self._echo_expected, self._echo_matched
+        if matched >= len(expected):
+            return data
+        n = min(len(data), len(expected) - matched)
+        if data[:n] == expected[matched : matched + n]:
+            self._echo_matched = matched + n
+            # Sure once the first line (with the session's random token) matched.
+            self._echo_seen = self._echo_matched > expected.find(b"\r\n")
+            return data[n:]
+        self._echo_expected = b""  # not an echo: give back what was held as one
+        self._echo_seen = False
+        return expected[:matched] + data
 
     def _read_chunk(self, timeout: float) -> bytes:
-        """One read from the PTY; ``b""`` when nothing came within ``timeout``."""
+        """Bytes left over from an earlier read, else one read from the PTY."""
         if self._leftover:
             data, self._leftover = self._leftover, b""
             return data
-        assert self._pty is not None
-        try:
-            return self._pty.child.read_nonblocking(_READ_SIZE, max(timeout, 0.0))
-        except pexpect.TIMEOUT:
-            return b""
+        return self._read_pty(timeout)
 
-    def _read_until_prompt(self, buf: BoundedBuffer, deadline: float) -> tuple[int, str] | None:
-        """Read into ``buf`` until the sentinel prompt; return ``(exit code, cwd)``.
+    def _safe_cut(self, data: bytes | bytearray, cut: int) -> int:
+        """``cut``, or an earlier index, such that no prompt straddles it."""
+        marker = self._prompt.marker
+        pos = data.rfind(marker, max(0, cut - _MAX_PROMPT), cut + len(marker) - 1)
+        if pos < 0:
+            return cut
+        m = self._prompt.regex.match(data, pos)
+        return cut if m is not None and m.end() <= cut else pos
 
-        Raw bytes stay in a small window until they are known not to be part of a
-        prompt, then move to ``buf``. Bytes after the prompt are kept for the next read.
+    def _read_until_prompt(
+        self, buf: BoundedBuffer, deadline: float, nonces: set[str]
+    ) -> tuple[int, str] | None:
+        """Read into ``buf`` until a sentinel prompt with one of ``nonces``.
+
+        Returns ``(exit code, cwd)``. Raw bytes stay in a small window until they are
+        known not to be part of a prompt, then move to ``buf``; prompts with another
+        nonce (a stale one, or one the agent printed) are dropped. Bytes after the
+        prompt are kept for the next read.
         """
         window = bytearray()
         regex = self._prompt.regex
-        marker = b"__TG" + self._prompt.token.encode() + b"_"
-        closer = b"_TG" + self._prompt.token.encode() + b"__"
+        marker, closer = self._prompt.marker, self._prompt.closer
+        accept = {n.encode() for n in nonces}
         scan = 0
         nudged = False
         while True:
@@ -392,7 +528,10 @@ class ShellSession:
                     # bash reports an unclosed quote in `eval` and then waits to discard
                     # the rest of a terminal line that was already consumed: end it.
                     nudged = True
-                    self._write(b"\n", time.monotonic() + 1.0)
+                    try:
+                        self._write(b"\n", time.monotonic() + 1.0, buf.append)
+                    except _InputStalled:
+                        pass
                 continue
             window += chunk
             while True:
@@ -402,10 +541,15 @@ class ShellSession:
                     break
                 m = regex.match(window, pos)
                 if m is not None:
+                    if m[1] not in accept:
+                        del window[pos : m.end()]  # stale or printed by the agent
+                        scan = pos
+                        continue
                     buf.append(bytes(window[:pos]))
                     self._leftover = bytes(window[m.end() :])
-                    return int(m[1]), m[2].decode("utf-8", "replace")
-                if len(window) - pos > _WINDOW or window.find(closer, pos + len(marker)) >= 0:
+                    self._nonce = m[1].decode()
+                    return int(m[2]), m[3].decode("utf-8", "replace")
+                if len(window) - pos > _MAX_PROMPT or window.find(closer, pos + len(marker)) >= 0:
                     scan = pos + 1  # the marker's text, not a prompt (e.g. `echo "$PS1"`)
                     continue
                 scan = pos  # a prompt still arriving
@@ -415,27 +559,52 @@ class ShellSession:
                 del window[:scan]
                 scan = 0
 
-    def _write(self, data: bytes, deadline: float, buf: BoundedBuffer | None = None) -> None:
-        """Write all of ``data`` in chunks, draining output meanwhile so neither side blocks."""
+    def _write(
+        self,
+        data: bytes,
+        deadline: float,
+        spill: Callable[[bytes], None],
+        *,
+        stall: float | None = None,
+    ) -> None:
+        """Write all of ``data``, draining output meanwhile so neither side blocks.
+
+        Drained bytes wait in ``_leftover`` for the next read; beyond a few windows'
+        worth, the oldest of them (never a prompt) go to ``spill``.
+
+        Raises:
+            _InputStalled: the deadline passed, or ``stall`` seconds went by without a
+                byte written (``args[1]``: bytes not written).
+            pexpect.EOF: the shell is gone.
+        """
         assert self._pty is not None
         fd = self._pty.child.child_fd
         view = memoryview(data)
+        progress = time.monotonic()
         while view:
-            remaining = deadline - time.monotonic()
+            limit = deadline if stall is None else min(deadline, progress + stall)
+            remaining = limit - time.monotonic()
             if remaining <= 0:
-                raise ShellError("the shell stopped accepting input")
+                raise _InputStalled("the shell stopped accepting input", len(view))
             readable, writable, _ = select.select([fd], [fd], [], remaining)
+            n = 0
             if writable:
                 try:
                     n = os.write(fd, view[:_WRITE_CHUNK])
-                except BlockingIOError:
-                    n = 0
+                except (BlockingIOError, InterruptedError):
+                    pass
                 except OSError as exc:
                     raise pexpect.EOF(str(exc)) from exc
                 view = view[n:]
-            elif readable:
-                chunk = self._read_chunk(0)
-                self._leftover += chunk
-                if buf is not None and len(self._leftover) > _WINDOW:
-                    buf.append(self._leftover)
-                    self._leftover = b""
+            if n:
+                progress = time.monotonic()
+                continue
+            if not readable:
+                time.sleep(0.001)  # writable, yet nothing went: do not spin
+            else:
+                # Always from the PTY itself: the child may be blocked writing output.
+                self._leftover += self._read_pty(0)
+                if len(self._leftover) > 2 * _WINDOW:
+                    cut = self._safe_cut(self._leftover, len(self._leftover) - _WINDOW)
+                    spill(self._leftover[:cut])
+                    self._leftover = self._leftover[cut:]

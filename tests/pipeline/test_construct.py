@@ -141,6 +141,31 @@ def test_network_is_fine_when_allowed():
     ]
 
 
+def test_dockerfile_review_reads_continuations_and_heredocs_as_docker_does():
+    text = (
+        f"FROM {BASE}\n"
+        "RUN echo start && \\\n"
+        "# a comment inside the continuation\n"
+        "\n"
+        "    pip install pandas\n"
+        "RUN <<EOF\n"
+        "set -e\n"
+        "FROM python:3.12\n"
+        "curl -fsSO https://example.com/x\n"
+        "EOF\n"
+        "COPY <<EOF /app/notes.txt\n"
+        "COPY missing.txt /nowhere\n"
+        "EOF\n"
+    )
+    problems = check_dockerfile(text, {}, base_image=BASE, allow_internet=False)
+    assert problems == [
+        "Dockerfile line 2: RUN uses the network (pip install); the build is offline: use "
+        "only what the base image has",
+        "Dockerfile line 6: RUN uses the network (curl); the build is offline: use only what "
+        "the base image has",
+    ]
+
+
 def test_unsuitable_sources_are_rejected_at_once(tmp_path):
     reply = json.dumps({"suitable": False, "reason": "needs a GUI"})
     result, server = run({"instruction": reply}, tmp_path)

@@ -191,6 +191,28 @@ def test_rewrite_injects_ca_after_each_from():
     assert sum(line.startswith("COPY .terminal-gym-ca-bundle.crt") for line in out) == 4
 
 
+def test_rewrite_and_base_images_read_the_dockerfile_as_docker_does():
+    text = (
+        "FROM \\\n"
+        "# the image, on its own line\n"
+        "    python:3.11-slim AS build\n"
+        "RUN <<EOF\n"
+        "FROM debian:bookworm\n"
+        "EOF\n"
+        "RUN echo a \\\n"
+        "# a comment inside the continuation\n"
+        "FROM-not-an-instruction\n"
+        "FROM build\n"
+    )
+    assert base_images(text) == ["python:3.11-slim"]
+    out = rewrite_dockerfile(
+        text, {"python:3.11-slim": "local/py", "debian:bookworm": "local/deb"}, ca=False
+    )
+    assert out.splitlines()[0] == "FROM local/py AS build"
+    assert out.split("\n", 1)[1] == text.split("\n", 3)[3]  # the rest as it was
+    assert "local/deb" not in out
+
+
 def test_base_images():
     assert base_images(MULTI_STAGE) == ["python:3.11-slim", "debian:bookworm"]
     assert base_images("FROM scratch\nCOPY x /x\n") == []

@@ -179,6 +179,31 @@ def test_other_unsupported_instructions(local_backend, tmp_path):
         assert reason is not None and needle in reason, (dockerfile, reason)
 
 
+def test_replay_reads_the_dockerfile_as_docker_does(local_backend, tmp_path):
+    text = (
+        "FROM debian\n"
+        "WORKDIR /srv\n"
+        "RUN echo one > a.out && \\\n"
+        "# a comment inside the continuation does not end it\n"
+        "\n"
+        "    echo two >> a.out\n"
+        "RUN <<EOF\n"
+        "echo from-heredoc > b.out\n"
+        "# a comment line of the script, not of the Dockerfile\n"
+        "EOF\n"
+        'RUN ["sh", "-c", "echo exec-form > c.out"]\n'
+    )
+    sb = local_backend.create(_task_with_dockerfile(tmp_path, text, "docker-rules"))
+    try:
+        assert sb.exec("cat a.out b.out c.out").output == "one\ntwo\nfrom-heredoc\nexec-form\n"
+    finally:
+        sb.close()
+    heredoc_copy = tmp_path / "copy"
+    heredoc_copy.mkdir()
+    task = _task_with_dockerfile(heredoc_copy, "FROM debian\nCOPY <<EOF /srv/x\nx\nEOF\n", "hc")
+    assert "heredoc" in (local_backend.unsupported_reason(task) or "")
+
+
 def test_close_kills_daemons_and_removes_root(local_backend, shell_task):
     sb = local_backend.create(shell_task)
     root = sb.root

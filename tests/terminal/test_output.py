@@ -93,3 +93,18 @@ def test_binary_bytes_do_not_crash():
     half = BoundedBuffer(4)
     half.append("日本".encode())
     assert isinstance(half.text(), str)
+
+
+def test_screen_survives_overwritten_wide_characters_and_random_bytes():
+    import random
+
+    from terminal_gym.terminal.screen import Screen
+
+    screen = Screen(5, 20)
+    screen.feed("日本\rab".encode())  # narrow characters over half of each wide one
+    assert screen.render().splitlines()[0] == "ab本"
+    rng = random.Random(38)  # `cat /dev/urandom` on the screen of a keys-mode env
+    for _ in range(20):
+        screen = Screen(40, 160)
+        screen.feed(rng.randbytes(20_000))
+        assert len(screen.render().split("\n")) == 40

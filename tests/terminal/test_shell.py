@@ -149,6 +149,22 @@ def test_flood_is_truncated_and_memory_bounded(shell):
     _assert_healthy(shell)
 
 
+def test_write_drains_output_while_the_child_blocks_on_output(shell):
+    # `cat` echoes every pasted line back. Unless output is drained while the paste is
+    # written, cat blocks writing, stops reading, and the write stalls for good; a short
+    # chunk held back by an earlier drain must not stop the next drain from reading.
+    shell.send_keys("cat\n", wait=0.5)
+    paste = ("x" * 99 + "\n") * 40_000  # 4 MB: more than the pty and docker buffer
+    shell._leftover = b"held back"
+    rss_before = _rss_kb()
+    r = shell.send_keys(paste + "\x04", wait=60, quiet=5)
+    assert _rss_kb() - rss_before < 50 * 1024
+    assert r.at_prompt
+    assert r.output_bytes >= len(paste)
+    assert r.output.startswith("held back")
+    _assert_healthy(shell)
+
+
 def test_long_single_line_arrives_intact(shell):
     rng = random.Random(0)
     payload = "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(100_000))
@@ -211,6 +227,36 @@ def test_printing_ps1_does_not_confuse_protocol(shell):
     r = shell.run("echo next; (exit 4)")
     assert r.output == "next\n"
     assert r.exit_code == 4
+
+
+def test_printed_prompts_do_not_desynchronise(shell):
+    r = shell.run('echo "${PS1@P}"; echo after; (exit 3)')
+    assert r.output == "\nafter\n" and r.exit_code == 3
+    for word in ("one", "two"):
+        r = shell.run(f"echo {word}")
+        assert r.output == f"{word}\n" and r.exit_code == 0
+
+
+def test_prompt_variables_are_put_back(shell):
+    r = shell.run("unset PS1; PROMPT_COMMAND='echo junk'; PS0=junk; export KEEP=1")
+    assert r.exit_code == 0 and not r.timed_out
+    assert shell.run("echo $KEEP").output == "1\n"
+
+
+def test_set_x_traces_the_action_that_sets_it_only(shell):
+    r = shell.run("set -x; echo hi")
+    trace, out = r.output.splitlines()  # nothing of the protocol is traced
+    assert trace.endswith("+ echo hi") and out == "hi"
+    assert shell.run("echo ok").output == "ok\n"
+
+
+def test_tty_echo_turned_back_on_is_cut_and_undone(shell):
+    r = shell.run("stty sane; (exit 3)")
+    assert r.exit_code == 3
+    r = shell.run("echo $?")  # the exit status survives turning echo off again
+    assert r.output == "3\n"
+    assert shell.run("echo ok").output == "ok\n"
+    assert "echo" not in shell.run("stty -a").output.split("-echo")[0].split()
 
 
 def test_multiline_heredoc(shell):

@@ -43,6 +43,7 @@ from typing import Any, TypeVar
 
 from terminal_gym.errors import TaskFormatError
 from terminal_gym.sandbox.images import PYTHON_IMAGE, PYTHON_PACKAGES
+from terminal_gym.tasks import dockerfile
 from terminal_gym.tasks.formats.harbor import load_harbor_task
 from terminal_gym.tasks.pipeline import PipelineError
 from terminal_gym.tasks.pipeline.llm import ChatModel
@@ -227,36 +228,14 @@ def _path_problem(path: str) -> str | None:
 def dockerfile_instructions(text: str) -> list[tuple[int, str, str]]:
     """``(line, KEYWORD, arguments)`` of each Dockerfile instruction.
 
-    Continuation lines are joined; comments and blank lines skipped.
+    Read by :func:`terminal_gym.tasks.dockerfile.parse`: continuation lines joined as
+    Docker joins them, comments and blank lines skipped, heredoc bodies kept out.
 
     Example:
         >>> dockerfile_instructions("# hi\\nFROM x\\nRUN a \\\\\\n  && b\\n")
-        [(2, 'FROM', 'x'), (3, 'RUN', 'a  && b')]
+        [(2, 'FROM', 'x'), (3, 'RUN', 'a   && b')]
     """
-    result = []
-    pending: list[str] = []
-    start = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.strip()
-        if not pending and (not stripped or stripped.startswith("#")):
-            continue
-        if pending and stripped.startswith("#"):
-            continue
-        if not pending:
-            start = number
-        if stripped.endswith("\\"):
-            pending.append(stripped[:-1])
-            continue
-        pending.append(stripped)
-        joined = " ".join(pending)
-        pending = []
-        keyword, _, args = joined.partition(" ")
-        result.append((start, keyword.upper(), args.strip()))
-    if pending:
-        joined = " ".join(pending)
-        keyword, _, args = joined.partition(" ")
-        result.append((start, keyword.upper(), args.strip()))
-    return result
+    return [(step.line, step.keyword, step.args) for step in dockerfile.parse(text)]
 
 
 def bash_syntax_problem(name: str, text: str) -> str | None:
@@ -318,29 +297,30 @@ def check_dockerfile(
     text: str, files: Mapping[str, str], *, base_image: str, allow_internet: bool
 ) -> list[str]:
     """Problems of a generated Dockerfile (see the module docstring)."""
-    instructions = dockerfile_instructions(text)
-    froms = [(n, args) for n, word, args in instructions if word == "FROM"]
+    instructions = dockerfile.parse(text)
+    froms = [(step.line, step.args) for step in instructions if step.keyword == "FROM"]
     if not froms:
         return [f"Dockerfile has no FROM: its first instruction must be FROM {base_image}"]
     problems = []
-    first_line, first_word, _ = instructions[0]
-    if first_word != "FROM":
+    if instructions[0].keyword != "FROM":
         problems.append(
-            f"Dockerfile line {first_line}: the first instruction must be FROM {base_image}"
+            f"Dockerfile line {instructions[0].line}: the first instruction must be FROM "
+            f"{base_image}"
         )
     stages: set[str] = set()
     for number, args in froms:
-        words = [w for w in args.split() if not w.startswith("--")]
-        image = words[0] if words else ""
+        clause = dockerfile.parse_from(args)
+        image = clause.image
         if image != base_image and image.lower() not in stages:
             problems.append(
                 f"Dockerfile line {number}: FROM {image} - the image must be {base_image}"
             )
-        if len(words) >= 3 and words[1].upper() == "AS":
-            stages.add(words[2].lower())
-    for number, word, args in instructions:
+        if clause.alias:
+            stages.add(clause.alias.lower())
+    for step in instructions:
+        number, word, args = step.line, step.keyword, step.args
         if word == "RUN" and not allow_internet:
-            found = _NETWORK.search(args)
+            found = _NETWORK.search(step.script)
             if found:
                 problems.append(
                     f"Dockerfile line {number}: RUN uses the network ({found[0].strip()}); "
@@ -364,6 +344,8 @@ def _copy_problems(
     problems = []
     for src in parts[:-1]:
         src = str(src)
+        if src.startswith("<<"):  # a heredoc: the file comes from the Dockerfile itself
+            continue
         if "://" in src:
             if not allow_internet:
                 problems.append(f"Dockerfile line {number}: {word} {src} downloads; build offline")
