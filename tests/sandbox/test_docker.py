@@ -178,6 +178,23 @@ def test_exec_timeout(sandbox):
     assert time.monotonic() - started < 2
 
 
+def test_exec_timeout_never_signals_host_processes(sandbox, monkeypatch):
+    """A runaway exec is killed from inside the container: the pid the daemon reports
+    names an unrelated local process on a remote daemon or a VM, so nothing local is
+    signalled."""
+
+    def refuse(*args):
+        raise AssertionError(f"a host process was signalled: {args}")
+
+    monkeypatch.setattr(os, "kill", refuse)
+    monkeypatch.setattr(os, "killpg", refuse)
+    r = sandbox.exec("sleep 3132", timeout=1)
+    assert r.timed_out
+    monkeypatch.undo()
+    r = sandbox.exec("ps -eo args | grep -c '^sleep 3132' || true", timeout=10)
+    assert r.output.strip() == "0"
+
+
 def test_killed_container_fails_fast(docker_client, docker_backend, shell_task):
     sb = docker_backend.create(shell_task)
     sh = ShellSession(sb, timeout=5, workdir="/app")
