@@ -437,7 +437,7 @@ class DockerSandbox:
             self.api.exec_resize(exec_id, height=rows, width=cols)
         except _DOCKER_ERRORS:
             pass
-        child = fdspawn(fd, timeout=None)
+        child = fdspawn(fd, timeout=None, use_poll=True)  # select fails above fd 1023
         child.delaybeforesend = None
 
         def terminate(pid: int | None) -> None:
@@ -773,12 +773,13 @@ class _FrameReader:
         import select
 
         pending = b""
+        poller = select.poll()  # not select: it fails on descriptors above 1023
+        poller.register(sock, select.POLLIN)
         while True:
             remaining = None if deadline is None else deadline - time.monotonic()
             if remaining is not None and remaining <= 0:
                 return False
-            ready, _, _ = select.select([sock], [], [], remaining)
-            if not ready:
+            if not poller.poll(None if remaining is None else remaining * 1000):
                 continue
             try:
                 chunk = sock.recv(65536)

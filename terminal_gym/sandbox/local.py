@@ -461,6 +461,7 @@ class LocalSandbox:
             dimensions=(rows, cols),
             timeout=None,
             preexec_fn=_default_signals,
+            use_poll=True,  # select fails on descriptors above 1023 (many envs)
         )
         child.delaybeforesend = None
         child.delayafterclose = child.delayafterterminate = 0.0  # it is SIGKILLed first

@@ -586,7 +586,14 @@ class ShellSession:
             remaining = limit - time.monotonic()
             if remaining <= 0:
                 raise _InputStalled("the shell stopped accepting input", len(view))
-            readable, writable, _ = select.select([fd], [fd], [], remaining)
+            # poll, not select: select fails on descriptors above 1023 (many envs).
+            events = 0
+            poller = select.poll()
+            poller.register(fd, select.POLLIN | select.POLLOUT)
+            for _, mask in poller.poll(remaining * 1000):
+                events |= mask
+            readable = events & (select.POLLIN | select.POLLHUP | select.POLLERR)
+            writable = events & select.POLLOUT
             n = 0
             if writable:
                 try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -194,3 +195,21 @@ def test_bad_arguments():
         TerminalLegoEnv(backend="local", mode="vi")
     with pytest.raises(terminal_gym.errors.TaskNotFoundError):
         TerminalLegoEnv(backend="local", task="no-such-task")
+
+
+def test_works_with_descriptors_above_1023(docker_backend):
+    """Hundreds of envs in one process push their PTYs past fd 1023, where select() fails."""
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    held = [os.dup(devnull) for _ in range(1100)]
+    env = gym.make("TerminalLego-v0", backend=docker_backend, task=TASK)
+    try:
+        env.reset()
+        assert env.unwrapped.shell._pty.child.child_fd > 1023
+        obs, *_ = env.step("echo ok; sleep 0.2; printf '%0.s-' $(seq 5000)")
+        assert obs["output"].startswith("ok\n") and obs["output"].count("-") == 5000
+        _, reward, terminated, _, info = env.step(SUBMIT)
+        assert terminated and reward == 0.0 and not info["env_error"], info.get("error")
+    finally:
+        env.close()
+        for fd in [*held, devnull]:
+            os.close(fd)
