@@ -40,6 +40,7 @@ import shlex
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from terminal_gym.errors import SandboxError, VerifierError
@@ -236,8 +237,17 @@ def _grade(
         tamper.append(Tamper("", "", "process", f"{n} process(es) survived the stop"))
     if spec.system_tools:
         path = _link_system_tools(target, shell, path, spec.system_tools)
+    # One step clears /logs/verifier and every upload's destination (whatever the agent
+    # put there) and makes their parents, so the uploads need no round trip of their own.
+    dests = [dest for _, dest in spec.uploads]
+    parents = {str(PurePosixPath(dest).parent) for dest in dests}
+    # A directory is emptied rather than removed: on the local backend it is a mount point.
     prep = target.exec(
-        f"[ -L /logs ] && rm -f /logs; rm -rf {VERIFIER_LOGS_DIR} && mkdir -p {VERIFIER_LOGS_DIR}",
+        "[ -L /logs ] && rm -f /logs; "
+        f"for d in {' '.join(shlex.quote(p) for p in [VERIFIER_LOGS_DIR, *dests])}; do "
+        'if [ -d "$d" ] && [ ! -L "$d" ]; then find "$d" -mindepth 1 -delete; '
+        'else rm -rf "$d"; fi || exit 1; done; '
+        f"mkdir -p {' '.join(shlex.quote(p) for p in sorted({VERIFIER_LOGS_DIR, *parents}))}",
         shell=shell,
         env={"PATH": path},
         timeout=60,
@@ -245,7 +255,7 @@ def _grade(
     if prep.exit_code != 0:
         raise SandboxError(f"preparing {VERIFIER_LOGS_DIR} failed: {prep.output[-300:]}")
     for src, dest in spec.uploads:
-        target.upload(src, dest)
+        target.upload(src, dest, replace=False)
     env = {"PATH": path, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONNOUSERSITE": "1", **spec.env}
     timeout = spec.timeout_sec if timeout is None else timeout
     run = target.exec(

@@ -17,6 +17,7 @@ import pytest
 from terminal_gym import SUBMIT
 from terminal_gym.envs import TerminalLegoEnv
 from terminal_gym.rollout.agents import OracleAgent, run_episode
+from terminal_gym.sandbox.docker import DockerBackend
 from tests.conftest import FIXTURES
 
 INTEGRITY = FIXTURES / "integrity"
@@ -59,6 +60,10 @@ ATTACKS: dict[str, tuple[str, str | None]] = {
     "bash-replaced": (f"{_FAKE} && mv /tmp/fake /usr/bin/bash", "tool"),
     "sh-replaced": (f"{_FAKE} && mv /tmp/fake /usr/bin/dash", "tool"),
     "env-replaced": (f"{_FAKE} && mv /tmp/fake /usr/bin/env", "tool"),
+    "grep-deleted-then-shadowed": (
+        f"{_FAKE} && rm /usr/bin/grep && cp /tmp/fake /usr/local/bin/grep",
+        "tool",
+    ),
     # 3. code injected into the verifier's interpreter
     "pth-exits-0": (
         "echo 'import os; os._exit(0)' > /usr/lib/python3/dist-packages/zz.pth",
@@ -141,6 +146,25 @@ def test_attack_never_earns_reward(docker_env, name, solved):
         assert reward == 0.0
         if solved:  # the tests passed: the reward was withheld for the tampering
             assert verdict["withheld"] and verdict["verifier_reward"] == 1.0
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize(
+    "name", ["python3-shadowed", "grep-deleted-then-shadowed", "pth-exits-0", "root-conftest"]
+)
+def test_changes_found_without_reading_the_overlay(docker_client, monkeypatch, name):
+    """Where the overlay's upper directory cannot be read (not root, another storage
+    driver), the toolchain's find and the start-time program listing find the same."""
+    import terminal_gym.sandbox.docker as docker_module
+
+    monkeypatch.setattr(docker_module, "overlay_changes", lambda graph_driver: None)
+    env = TerminalLegoEnv(tasks=INTEGRITY / TASK, backend=DockerBackend(docker_client))
+    try:
+        command, kind = ATTACKS[name]
+        reward, info = _play(env, TASK, SOLVE, command)
+    finally:
+        env.close()
+    assert reward == 0.0 and kind in {t["kind"] for t in info["verifier"]["tamper"]}
 
 
 @pytest.mark.docker

@@ -156,8 +156,12 @@ class Sandbox(Protocol):
         """
         ...
 
-    def upload(self, src: Path, dest: str) -> None:
-        """Copy a host file or directory to ``dest`` (replacing what was there)."""
+    def upload(self, src: Path, dest: str, *, replace: bool = True) -> None:
+        """Copy a host file or directory to ``dest``, replacing what was there.
+
+        ``replace=False`` promises that ``dest`` is absent or an empty directory and its
+        parent exists (the caller cleared it), which saves a round trip.
+        """
         ...
 
     def read_file(self, path: str, max_bytes: int = 1 << 20) -> bytes | None:

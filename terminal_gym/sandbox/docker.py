@@ -32,6 +32,7 @@ import itertools
 import os
 import platform
 import re
+import stat
 import struct
 import threading
 import time
@@ -381,6 +382,7 @@ class DockerSandbox:
             kwargs.update(hostname="sandbox", network_mode=None if env.allow_internet else "none")
         # Files changed after this moment are the episode's (same clock: a local daemon).
         self._started = f"@{time.time():.6f}"
+        self._graph_driver: dict[str, Any] = {}
         try:
             self.container = client.containers.run(
                 image,
@@ -398,6 +400,7 @@ class DockerSandbox:
             raise SandboxError(f"starting a container of {image} failed: {exc}") from exc
         self.id = self.container.id
         _live.add(self)
+        self._graph_driver = dict(self.container.attrs.get("GraphDriver") or {})
         config_env = self.container.attrs.get("Config", {}).get("Env") or []
         self.system_path = next(
             (e[5:] for e in config_env if e.startswith("PATH=")),
@@ -541,13 +544,20 @@ class DockerSandbox:
         return StopReport("restart", stopped=max(before - 2, 0), survivors=max(len(after) - 2, 0))
 
     def changes(self) -> list[FileChange]:
-        """What the episode changed: from inside the container, else docker's diff.
+        """What the episode changed, by the fastest exact way this daemon allows.
 
-        With the toolchain, its ``find`` lists the files whose inode change time is past
-        the container's start (which no process in the container can set back), and the
-        program directories are compared with their listing at the start, for deletions:
-        one exec of ~0.1 s, where ``docker diff`` takes ~0.8 s.
+        1. The container's overlay2 upper directory, read from this host (a local daemon
+           and the right to read its data root, e.g. as root): only what the episode
+           wrote is walked, a few milliseconds.
+        2. With the toolchain, its ``find`` lists the files whose inode change time is
+           past the container's start (which no process in the container can set back),
+           and the program directories are compared with their listing at the start,
+           for deletions: one exec, ~0.15 s on the bundled images.
+        3. ``docker diff`` (~0.8 s).
         """
+        upper = overlay_changes(self._graph_driver)
+        if upper is not None:
+            return upper
         if self.toolchain is None or self._bin_listing is None:
             return self._diff()
         result = self.exec(
@@ -646,13 +656,16 @@ class DockerSandbox:
 
     # -- files -----------------------------------------------------------------------
 
-    def upload(self, src: Path, dest: str) -> None:
+    def upload(self, src: Path, dest: str, *, replace: bool = True) -> None:
         target = PurePosixPath(dest)
-        prep = self.exec(
-            f"rm -rf '{target}' && mkdir -p '{target.parent}'", shell=self._shell(), timeout=30
-        )
-        if prep.exit_code != 0:
-            raise SandboxError(f"preparing {dest} failed: {prep.output[-500:]}")
+        if replace:
+            prep = self.exec(
+                f"rm -rf '{target}' && mkdir -p '{target.parent}'",
+                shell=self._shell(),
+                timeout=30,
+            )
+            if prep.exit_code != 0:
+                raise SandboxError(f"preparing {dest} failed: {prep.output[-500:]}")
         try:
             ok = self.api.put_archive(self.id, str(target.parent), tar_path(src, target.name))
         except _DOCKER_ERRORS as exc:
@@ -812,6 +825,68 @@ class _FrameReader:
             data = rest
         if data:
             self.buf.append(data)
+
+
+def overlay_changes(graph_driver: Mapping[str, Any]) -> list[FileChange] | None:
+    """A container's file changes from its overlay2 upper directory, or ``None``.
+
+    ``None`` when the driver is not overlay2 or this process cannot read the directories
+    (a remote daemon, a user in the ``docker`` group but not root). Files in the upper
+    directory are ``"modified"`` when a lower layer has the path, else ``"added"``; a
+    whiteout (a 0/0 character device) is a deletion, and so is every lower entry under an
+    opaque directory (one replaced as a whole) that the upper one lacks. Nothing is
+    followed: entries are only ``lstat``-ed.
+    """
+    data = graph_driver.get("Data") or {}
+    if graph_driver.get("Name") != "overlay2" or not data.get("UpperDir"):
+        return None
+    upper = str(data["UpperDir"])
+    lowers = [d for d in str(data.get("LowerDir") or "").split(":") if d]
+    if not os.access(upper, os.R_OK | os.X_OK) or not all(os.access(d, os.X_OK) for d in lowers):
+        return None
+
+    def in_lower(rel: str) -> bool:
+        return any(os.path.lexists(os.path.join(d, rel)) for d in lowers)
+
+    changes: list[FileChange] = []
+    todo = [""]
+    while todo:
+        rel_dir = todo.pop()
+        try:
+            entries = list(os.scandir(os.path.join(upper, rel_dir)))
+        except OSError:
+            continue
+        names = {e.name for e in entries}
+        if rel_dir and _is_opaque(os.path.join(upper, rel_dir)):
+            for lower in lowers:
+                try:
+                    gone = set(os.listdir(os.path.join(lower, rel_dir))) - names
+                except OSError:
+                    continue
+                changes += [FileChange("/" + os.path.join(rel_dir, n), "deleted") for n in gone]
+        for entry in entries:
+            rel = os.path.join(rel_dir, entry.name)
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISCHR(st.st_mode) and st.st_rdev == 0:
+                changes.append(FileChange("/" + rel, "deleted"))
+            elif stat.S_ISDIR(st.st_mode):
+                todo.append(rel)
+            else:
+                changes.append(FileChange("/" + rel, "modified" if in_lower(rel) else "added"))
+    return sorted(set(changes), key=lambda c: c.path)
+
+
+def _is_opaque(path: str) -> bool:
+    for name in ("trusted.overlay.opaque", "user.overlay.opaque"):
+        try:
+            if os.getxattr(path, name, follow_symlinks=False) == b"y":
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def _bin_listing_script(dirs: Sequence[str]) -> str:

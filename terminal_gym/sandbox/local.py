@@ -510,7 +510,7 @@ class LocalSandbox:
 
     # -- files ----------------------------------------------------------------------------
 
-    def upload(self, src: Path, dest: str) -> None:
+    def upload(self, src: Path, dest: str, *, replace: bool = True) -> None:
         target = self.host_path(dest)
         if target.is_dir() and not target.is_symlink():
             # Empty it in place: a top-level directory is a bind mount of this inode.

@@ -164,7 +164,7 @@ class _FakeSandbox:
     def changes(self):
         return []
 
-    def upload(self, src, dest):
+    def upload(self, src, dest, *, replace=True):
         pass
 
     def read_file(self, path, max_bytes=1 << 20):
