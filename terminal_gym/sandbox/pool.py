@@ -209,6 +209,12 @@ class SandboxPool(Generic[T]):
         """A pool is a shared service: env specs holding one copy the reference."""
         return self
 
+    def __reduce__(self) -> Any:
+        raise TypeError(
+            "a SandboxPool cannot leave its process (its sandboxes and threads are local): "
+            "make one per process, e.g. with pool=<size>"
+        )
+
     def __enter__(self) -> SandboxPool[T]:
         return self
 

@@ -7,6 +7,7 @@ Timings are asserted only within generous bounds; the figures belong in
 from __future__ import annotations
 
 import os
+import pickle
 import shutil
 import signal
 import statistics
@@ -22,6 +23,7 @@ import docker
 import docker.errors
 import gymnasium as gym
 import pytest
+from gymnasium.utils.env_checker import check_env
 
 import terminal_gym  # noqa: F401  (registers TerminalLego-v0)
 from terminal_gym import SUBMIT
@@ -29,6 +31,7 @@ from terminal_gym.envs import TerminalLegoEnv
 from terminal_gym.envs.terminal_lego import ShellStarter
 from terminal_gym.errors import BackendUnavailableError, ImageBuildError, UnsupportedTaskError
 from terminal_gym.rollout.agents import NullAgent, OracleAgent, run_episode
+from terminal_gym.sandbox.base import LABEL_OWNER
 from terminal_gym.sandbox.docker import DockerBackend, owned_containers, reap
 from terminal_gym.sandbox.local import LOCAL_DIR_PREFIX
 from terminal_gym.sandbox.pool import SandboxPool
@@ -278,6 +281,50 @@ def test_idle_containers_are_reaped_after_the_owner_is_killed(docker_client, she
 
 
 @per_backend
+def test_idle_sandboxes_are_removed_at_exit(backend, shell_task):
+    """A pool nobody closed is closed at interpreter exit, with a start under way."""
+    script = textwrap.dedent(
+        """
+        import sys
+        from terminal_gym.sandbox import make_backend
+        from terminal_gym.sandbox.pool import SandboxPool
+        from terminal_gym.tasks import TaskSet
+
+        task = TaskSet.from_source(sys.argv[1])[0]
+        options = {"reap_stale": False} if sys.argv[2] == "docker" else {}
+        backend = make_backend(sys.argv[2], **options)
+        pool = SandboxPool(backend, size=3)
+        pool.prefetch([task] * 2)
+        assert pool.wait_ready(120)
+        pool.prefetch([task])  # one more, under way at exit
+        for slot in pool._slots.values():
+            for item in slot.ready:
+                print(item.sandbox.id, flush=True)
+        """
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(shell_task.path), backend.name],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[2])},
+    )
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert len(out.split()) == 2
+    # Nothing of that process is left: neither the two waiting nor the one under way.
+    if backend.name == "docker":
+        owners = [
+            c["Labels"][LABEL_OWNER]
+            for c in backend.client.api.containers(all=True, filters={"label": LABEL_OWNER})
+        ]
+        assert not [o for o in owners if o.split(":")[1] == str(proc.pid)]
+    else:
+        tmp = Path(os.environ.get("TMPDIR", "/tmp"))
+        assert not list(tmp.glob(f"{LOCAL_DIR_PREFIX}{proc.pid}-*"))
+
+
+@per_backend
 def test_refill_errors_surface_typed_and_are_not_retried_in_a_loop(backend, tmp_path):
     expected = ImageBuildError if backend.name == "docker" else UnsupportedTaskError
     task = _broken_task(tmp_path)
@@ -411,6 +458,49 @@ def test_pooled_containers_are_configured_as_cold_ones(docker_client, docker_bac
         finally:
             pool.retire(item)
             cold.close()
+
+
+@per_backend
+def test_envs_in_threads_share_a_pool(backend):
+    """Four envs, each in its own thread, on one pool: every sandbox handed out once."""
+    seen: list[str] = []
+    errors: list[BaseException] = []
+    with SandboxPool(backend, size=4, refill=2) as shared:
+        envs = [TerminalLegoEnv(pool=shared, task=TASK) for _ in range(4)]
+
+        def play(env: TerminalLegoEnv) -> None:
+            try:
+                for _ in range(2):
+                    env.reset()
+                    seen.append(env.sandbox.id)
+                    obs, *_ = env.step("echo $HOSTNAME")
+                    assert obs["output"] == "sandbox\n"
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=play, args=(env,)) for env in envs]
+        try:
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(300)
+        finally:
+            for env in envs:
+                env.close()
+        assert not errors, errors
+        assert len(seen) == 8 and len(set(seen)) == 8
+        assert shared.stats()["hits"] >= 1
+
+
+@pytest.mark.docker
+def test_check_env_with_a_pool(docker_backend):
+    env = gym.make("TerminalLego-v0", backend=docker_backend, pool=1, render_mode="ansi")
+    try:
+        check_env(env.unwrapped)
+        with pytest.raises(TypeError, match="per process"):
+            pickle.dumps(env.unwrapped._pool)
+    finally:
+        env.close()
 
 
 @pytest.mark.docker
