@@ -244,9 +244,10 @@ def test_idle_containers_are_reaped_after_the_owner_is_killed(docker_client, she
         pool = SandboxPool(DockerBackend(reap_stale=False), size=2)
         pool.prefetch([task, task])
         assert pool.wait_ready(120)
-        for slot in pool._slots.values():
-            for item in slot.ready:
-                print(item.sandbox.id, flush=True)
+        with pool._cond:
+            for slot in pool._slots.values():
+                for item in slot.ready:
+                    print(item.sandbox.id, flush=True)
         time.sleep(600)
         """
     )
@@ -296,10 +297,10 @@ def test_idle_sandboxes_are_removed_at_exit(backend, shell_task):
         pool = SandboxPool(backend, size=3)
         pool.prefetch([task] * 2)
         assert pool.wait_ready(120)
+        with pool._cond:  # the third start may end meanwhile
+            ids = [item.sandbox.id for slot in pool._slots.values() for item in slot.ready]
         pool.prefetch([task])  # one more, under way at exit
-        for slot in pool._slots.values():
-            for item in slot.ready:
-                print(item.sandbox.id, flush=True)
+        print(*ids, flush=True)
         """
     )
     proc = subprocess.Popen(
