@@ -45,10 +45,10 @@ CMD = "echo hi"
 
 
 def stats(seconds: list[float]) -> dict[str, float]:
-    """p50 / p90 / p99 / mean in milliseconds."""
+    """p50 / p90 / p95 / p99 / mean in milliseconds."""
     ms = np.asarray(seconds) * 1e3
-    p50, p90, p99 = np.percentile(ms, [50, 90, 99])
-    return {"p50": p50, "p90": p90, "p99": p99, "mean": ms.mean(), "n": len(ms)}
+    p50, p90, p95, p99 = np.percentile(ms, [50, 90, 95, 99])
+    return {"p50": p50, "p90": p90, "p95": p95, "p99": p99, "mean": ms.mean(), "n": len(ms)}
 
 
 def timed(fn: Callable[[], Any]) -> float:
@@ -247,19 +247,36 @@ def report(res: dict[str, Any], args: argparse.Namespace) -> bool:
             mem["helper_procs_per_env"] == 0 if docker else None,
         ),
     ]
-    m = res["machine"]
+    title = (
+        f"terminal-gym step latency: backend={args.backend} task={args.task} "
+        f"steps={args.steps} exec-steps={args.exec_steps} resets={args.resets}"
+    )
+    return print_table(title, res["machine"], ("p50", "p90", "p99"), rows)
+
+
+def print_table(
+    title: str,
+    machine: dict[str, Any],
+    percentiles: tuple[str, ...],
+    rows: list[tuple[str, str, str, bool | None]],
+    *,
+    label_width: int = 30,
+) -> bool:
+    """Print a results table: ``rows`` of (label, numbers, target, passed: True / False,
+    or None where no target applies); ``True`` when no row missed its target."""
+    m = machine
     print(
-        f"\nterminal-gym step latency: backend={args.backend} task={args.task} "
-        f"steps={args.steps} exec-steps={args.exec_steps} resets={args.resets}\n"
+        f"\n{title}\n"
         f"{m['date']}  {m['cpus']} CPUs ({m.get('cpu', '?')})  Python {m['python']}"
         + (f"  Docker {m['docker']}" if "docker" in m else "")
     )
-    print(f"{'':30}{'p50 ms':>9}{'p90 ms':>9}{'p99 ms':>9}  {'target':<14} result")
+    heads = "".join(f"{p + ' ms':>9}" for p in percentiles)
+    print(f"{'':{label_width}}{heads}  {'target':<14} result")
     ok = True
     for label, numbers, target, passed in rows:
         verdict = "" if passed is None else ("PASS" if passed else "MISS")
         ok = ok and passed is not False
-        print(f"{label:<30}{numbers}  {target:<14} {verdict}".rstrip())
+        print(f"{label:<{label_width}}{numbers}  {target:<14} {verdict}".rstrip())
     return ok
 
 

@@ -12,6 +12,12 @@ and the timeout for one step.
 
 Infrastructure failures never masquerade as agent failures: they end the episode
 (``truncated``) with ``info["env_error"] = True`` and the error in ``info["error"]``.
+
+With ``pool=`` a :class:`~terminal_gym.sandbox.pool.SandboxPool` keeps sandboxes for the
+next episodes started, their shell already running, so ``reset`` only takes one
+(``info["pooled"]``). The env tells the pool what comes next: a fixed task, or, when it
+samples tasks, the next episode's task, drawn one reset ahead from ``np_random`` (the
+draws come in the same order as without a pool, so a seed gives the same tasks).
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from terminal_gym.envs.spaces import CommandSpace, TerminalText
 from terminal_gym.errors import SandboxError, TerminalGymError
 from terminal_gym.sandbox import Backend, make_backend
 from terminal_gym.sandbox.base import Sandbox
+from terminal_gym.sandbox.pool import PooledSandbox, Preparer, SandboxPool
 from terminal_gym.tasks import Task, TaskSet
 from terminal_gym.terminal import CommandResult, ShellSession
 from terminal_gym.verifier import TamperPolicy, verify
@@ -54,6 +61,43 @@ class Keys:
 
     text: str
     wait: float | None = None
+
+
+@dataclass(frozen=True)
+class ShellStarter(Preparer[ShellSession]):
+    """Starts an episode's shell on a fresh sandbox: the env's preparer for its pool
+    (equal settings, equal starters: envs configured alike share pooled sandboxes)."""
+
+    timeout: float
+    max_output_bytes: int
+    rows: int
+    cols: int
+    keys: bool
+
+    def __call__(self, sandbox: Sandbox) -> ShellSession:
+        shell = ShellSession(
+            sandbox,
+            timeout=self.timeout,
+            max_output_bytes=self.max_output_bytes,
+            workdir=sandbox.workdir,
+            rows=self.rows,
+            cols=self.cols,
+            echo=self.keys,
+        )
+        shell.start()
+        if self.keys:
+            try:
+                shell.send_keys("", wait=0.05)
+            except BaseException:
+                shell.close(kill=False)
+                raise
+        return shell
+
+    def is_ready(self, prepared: ShellSession) -> bool:
+        return prepared.is_open()
+
+    def release(self, prepared: ShellSession) -> None:
+        prepared.close(kill=False)  # its sandbox is removed next
 
 
 class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
@@ -83,6 +127,10 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         tamper_policy: ``"zero"`` (default): an episode with tamper evidence on the
             verifier's path earns 0; ``"report"``: it is only reported in
             ``info["verifier"]["tamper"]`` (see ``docs/grading.md``).
+        pool: ``None`` (default): every ``reset`` starts a sandbox; an ``int``: a
+            :class:`~terminal_gym.sandbox.pool.SandboxPool` of that size on the env's
+            backend, closed with the env; or a ``SandboxPool`` shared with other envs
+            (its backend is the env's; the env does not close it).
 
     Observation (a ``Dict``): ``instruction``, ``output`` (new output of the step),
     ``exit_code`` (-1 when unknown), ``cwd``, ``timed_out`` (0/1), and in keys mode
@@ -115,6 +163,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         cols: int = 160,
         backend_options: dict[str, Any] | None = None,
         tamper_policy: TamperPolicy = "zero",
+        pool: int | SandboxPool[Any] | None = None,
     ):
         if mode not in ("command", "keys"):
             raise ValueError(f"mode must be 'command' or 'keys', not {mode!r}")
@@ -138,8 +187,20 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         if task is not None:
             self.tasks[task]  # fail early on an unknown id
         self.default_task = task
-        self.backend = make_backend(backend, **(backend_options or {}))
-        self._owns_backend = isinstance(backend, str)  # made here: closed here
+        self._pool_size = 0  # > 0: the env makes (and closes) a pool of this size
+        self._pool: SandboxPool[ShellSession] | None = None
+        if isinstance(pool, SandboxPool):
+            self.backend = _pool_backend(pool, backend, backend_options)
+            self._owns_backend = False
+            self._pool = pool
+        elif pool is None or (isinstance(pool, int) and not isinstance(pool, bool) and pool > 0):
+            self.backend = make_backend(backend, **(backend_options or {}))
+            self._owns_backend = isinstance(backend, str)  # made here: closed here
+            self._pool_size = pool or 0
+        elif isinstance(pool, int):
+            raise ValueError(f"pool must be a positive size, not {pool!r}")
+        else:
+            raise TypeError(f"pool must be None, a size or a SandboxPool, not {pool!r}")
         self.mode: Mode = mode
         self.max_steps = max_steps
         self.step_timeout = step_timeout
@@ -171,6 +232,18 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         self._started = 0.0
         self._done = True
         self._last: CommandResult | None = None
+        self._starter = ShellStarter(
+            timeout=step_timeout,
+            max_output_bytes=max_output_bytes,
+            rows=rows,
+            cols=cols,
+            keys=mode == "keys",
+        )
+        self._item: PooledSandbox[ShellSession] | None = None  # the episode's, when pooled
+        self._next_task: Task | None = None  # the next sampled task, drawn ahead
+        self._hints: list[Task] = []  # what this env told the pool it will take
+        if self.default_task is not None:
+            self._hint_next()  # warm from the start (a sampled task is drawn at reset)
 
     # -- Gymnasium API -------------------------------------------------------------
 
@@ -178,30 +251,29 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         super().reset(seed=seed)
-        self._teardown()
+        pool = self._active_pool()
+        self._teardown(retire=pool is not None)
         options = options or {}
         task_id = options.get("task", self.default_task)
-        self.task = (
-            self.tasks[task_id] if task_id is not None else self.tasks.sample(self.np_random)
-        )
+        if task_id is not None:
+            self.task = self.tasks[task_id]
+        else:
+            self.task = self._draw_task(reseeded=seed is not None)
         started = time.monotonic()
-        self.sandbox = self.backend.create(self.task)
-        try:
-            self.shell = ShellSession(
-                self.sandbox,
-                timeout=self.step_timeout,
-                max_output_bytes=self.max_output_bytes,
-                workdir=self.task.environment.workdir,
-                rows=self.rows,
-                cols=self.cols,
-                echo=self.mode == "keys",
-            )
-            self.shell.start()
-            if self.mode == "keys":
-                self.shell.send_keys("", wait=0.05)
-        except BaseException:
-            self._teardown()
-            raise
+        pooled = False
+        if pool is not None:
+            self._took(self.task)  # one hint of it used up, whatever acquire says
+            self._item = pool.acquire(self.task, prepare=self._starter)
+            self.sandbox, self.shell = self._item.sandbox, self._item.prepared
+            pooled = self._item.pooled
+            self._hint_next()
+        else:
+            self.sandbox = self.backend.create(self.task)
+            try:
+                self.shell = self._starter(self.sandbox)
+            except BaseException:
+                self._teardown()
+                raise
         self._steps = 0
         self._done = False
         self._started = time.monotonic()
@@ -211,6 +283,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             "task_id": self.task.id,
             "backend": self.backend.name,
             "reset_duration": self._started - started,
+            "pooled": pooled,
             "env_error": False,
         }
         return obs, info
@@ -251,16 +324,72 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         return self.shell.render() if self.shell is not None else ""
 
     def close(self) -> None:
-        """Remove the sandbox and release the backend's connections (when the env made the
-        backend). Idempotent; a later ``reset`` still works."""
+        """Remove the sandbox, and the pool and the backend's connections when the env
+        made them (a shared pool only hears that this env's hints are off). Idempotent;
+        a later ``reset`` still works."""
         try:
             self._teardown()
         finally:
-            if self._owns_backend:
-                self.backend.close()
+            try:
+                self._close_pool()
+            finally:
+                if self._owns_backend:
+                    self.backend.close()
         super().close()
 
     # -- internals -----------------------------------------------------------------
+
+    def _active_pool(self) -> SandboxPool[ShellSession] | None:
+        """The pool to reset from (an own one is made again after ``close``)."""
+        if self._pool is None and self._pool_size:
+            self._pool = SandboxPool(self.backend, size=self._pool_size)
+        return self._pool
+
+    def _draw_task(self, *, reseeded: bool) -> Task:
+        """The next sampled task: the one drawn ahead, unless ``np_random`` was just
+        seeded (then a fresh draw from it, as without a pool)."""
+        task, self._next_task = self._next_task, None
+        if task is not None and reseeded:
+            self._withdraw([task])
+            task = None
+        return task if task is not None else self.tasks.sample(self.np_random)
+
+    def _hint_next(self) -> None:
+        """Tell the pool what the next episodes need: the fixed task (``size`` of them),
+        or the next sampled task, drawn now (in the order ``reset`` would draw it)."""
+        pool = self._active_pool()
+        if pool is None:
+            return
+        if self.default_task is not None:
+            task = self.tasks[self.default_task]
+            tasks = [task] * (pool.size - len(self._hints))
+        elif self._next_task is None:
+            self._next_task = self.tasks.sample(self.np_random)
+            tasks = [self._next_task]
+        else:
+            return
+        self._hints += tasks
+        pool.prefetch(tasks, prepare=self._starter)
+
+    def _took(self, task: Task) -> None:
+        """An acquire used up one of this env's hints of ``task``, if it had one."""
+        for i, hinted in enumerate(self._hints):
+            if hinted.id == task.id and hinted.path == task.path:
+                del self._hints[i]
+                return
+
+    def _withdraw(self, tasks: list[Task]) -> None:
+        for task in tasks:
+            self._took(task)
+        if self._pool is not None:
+            self._pool.withdraw(tasks, prepare=self._starter)
+
+    def _close_pool(self) -> None:
+        # The task drawn ahead stays drawn: a later reset takes it, as it would have.
+        self._withdraw(list(self._hints))
+        if self._pool_size and self._pool is not None:
+            pool, self._pool = self._pool, None
+            pool.close()
 
     def _act(self, action: str | Command | Keys) -> CommandResult:
         assert self.shell is not None
@@ -334,16 +463,36 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             obs["screen"] = self.shell.render() if self.shell is not None else ""
         return obs
 
-    def _teardown(self) -> None:
+    def _teardown(self, *, retire: bool = False) -> None:
+        """Remove the episode's sandbox; ``retire``: in the pool's background, not here."""
         shell, self.shell = self.shell, None
         sandbox, self.sandbox = self.sandbox, None
+        item, self._item = self._item, None
         self._done = True
+        if item is not None and retire and self._pool is not None:
+            self._pool.retire(item)
+            return
         try:
             if shell is not None:
                 shell.close(kill=sandbox is None)
         finally:
             if sandbox is not None:
                 sandbox.close()
+
+
+def _pool_backend(
+    pool: SandboxPool[Any], backend: str | Backend, options: dict[str, Any] | None
+) -> Backend:
+    """The backend of an env on a shared pool: the pool's (a ``backend`` argument must
+    agree with it, and options cannot configure it: it exists already)."""
+    if options:
+        raise ValueError("backend_options do not apply with a shared pool: configure its backend")
+    name = getattr(pool.backend, "name", None)
+    if isinstance(backend, str) and backend not in ("auto", name):
+        raise ValueError(f"backend={backend!r}, but the pool's backend is {name!r}")
+    if not isinstance(backend, str) and backend is not pool.backend:
+        raise ValueError("backend is not the pool's backend: pass the pool alone")
+    return pool.backend
 
 
 def _check_positive(name: str, value: object, *, integer: bool) -> None:

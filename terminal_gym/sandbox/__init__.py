@@ -3,6 +3,7 @@
 ``make_backend("docker" | "local" | "auto")`` imports a backend lazily (the docker
 SDK is not imported for local runs). ``"auto"`` picks Docker when a daemon answers,
 otherwise the local backend, and says which through :attr:`Backend.name`.
+:class:`SandboxPool` (:mod:`terminal_gym.sandbox.pool`) keeps sandboxes started ahead.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import Any
 
 from terminal_gym.errors import BackendUnavailableError
 from terminal_gym.sandbox.base import Backend, ExecResult, PtyHandle, Sandbox
+from terminal_gym.sandbox.pool import SandboxPool
 
-__all__ = ["Backend", "ExecResult", "PtyHandle", "Sandbox", "make_backend"]
+__all__ = ["Backend", "ExecResult", "PtyHandle", "Sandbox", "SandboxPool", "make_backend"]
 
 log = logging.getLogger(__name__)
 

@@ -167,7 +167,10 @@ def _remove_unremoved() -> None:
             continue  # still no daemon: next time
         except SandboxError:
             pass
-        _unremoved.remove(sandbox)
+        try:
+            _unremoved.remove(sandbox)
+        except ValueError:  # another thread (a pool's) got there first
+            pass
 
 
 @atexit.register
@@ -219,6 +222,10 @@ class DockerBackend:
         self.image_map = parse_image_map(image_map)
         self.ca_bundle = find_ca_bundle(ca_bundle)
         self._images: dict[str, str] = {}
+        # One build of an image at a time per task in this process (threads of a pool,
+        # envs of a thread pool); across processes, ensure_image takes a file lock.
+        self._prepare_locks: dict[str, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
         self._programs: dict[str, set[str]] = {}
         self.toolchain: Toolchain | None = None
         self.toolchain_error: str | None = "turned off (toolchain=False)"
@@ -249,15 +256,21 @@ class DockerBackend:
             BackendUnavailableError: the daemon does not answer.
         """
         key = task.id if task.path is None else str(task.path)
-        if key not in self._images:
-            try:
-                self._images[key] = ensure_image(
-                    self.client, task, image_map=self.image_map, ca_bundle=self.ca_bundle
-                )
-            except _UNREACHABLE as exc:
-                raise _unreachable(exc) from exc
-            except docker.errors.DockerException as exc:  # one ensure_image did not wrap
-                raise SandboxError(f"preparing task {task.id!r} failed: {exc}") from exc
+        image = self._images.get(key)
+        if image is not None:
+            return image
+        with self._locks_lock:
+            lock = self._prepare_locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._images:  # not built by the thread that held the lock
+                try:
+                    self._images[key] = ensure_image(
+                        self.client, task, image_map=self.image_map, ca_bundle=self.ca_bundle
+                    )
+                except _UNREACHABLE as exc:
+                    raise _unreachable(exc) from exc
+                except docker.errors.DockerException as exc:  # one ensure_image did not wrap
+                    raise SandboxError(f"preparing task {task.id!r} failed: {exc}") from exc
         return self._images[key]
 
     def create(self, task: Task) -> DockerSandbox:

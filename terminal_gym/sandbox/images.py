@@ -23,6 +23,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import fnmatch
 import hashlib
 import logging
@@ -32,11 +34,12 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from terminal_gym.errors import ImageBuildError
+from terminal_gym.sandbox.toolchain import cache_dir
 from terminal_gym.tasks import dockerfile
 from terminal_gym.tasks.spec import Task
 
@@ -387,7 +390,6 @@ def ensure_image(
         ImageBuildError: the build failed; when a base image is missing and cannot be
             pulled, the message names ``terminal-gym images bootstrap`` and the image map.
     """
-    import docker.errors
 
     def note(message: str) -> None:
         logger.warning(message)
@@ -431,6 +433,25 @@ def ensure_image(
     tag = image_tag(task, effective, ca_bundle, base_ids)
     if _have_image(client, tag):
         return tag
+    with build_lock(tag):
+        if not _have_image(client, tag):  # else another process built it meanwhile
+            _build_task_image(client, task, tag, rewritten, ca_bundle, substitutes, log)
+    return tag
+
+
+def _build_task_image(
+    client: docker.DockerClient,
+    task: Task,
+    tag: str,
+    rewritten: str,
+    ca_bundle: Path | None,
+    substitutes: Mapping[str, str],
+    log: Callable[[str], None] | None,
+) -> None:
+    import docker.errors
+
+    spec = task.environment
+    assert spec.dockerfile is not None and spec.context_dir is not None
     labels = {"terminal-gym.task": task.id}
     if substitutes:
         labels["terminal-gym.substitutes"] = ",".join(f"{k}={v}" for k, v in substitutes.items())
@@ -468,9 +489,42 @@ def ensure_image(
                     f"building task {task.id!r} took longer than {spec.build_timeout_sec:.0f}s"
                 ) from exc
             raise
+    _built(f"built {tag} in {time.monotonic() - started:.1f}s", log)
+
+
+def _built(message: str, log: Callable[[str], None] | None) -> None:
+    """Say that an image was built: to the logger (info), and to ``log``."""
+    logger.info(message)
     if log:
-        log(f"built {tag} in {time.monotonic() - started:.1f}s")
-    return tag
+        log(message)
+
+
+@contextlib.contextmanager
+def build_lock(tag: str) -> Iterator[None]:
+    """Hold this host's lock on building ``tag``.
+
+    An exclusive ``flock`` on ``<cache_dir>/locks/<tag>.lock``, held around "is the tag
+    there? else build it": processes starting at once (Ray actors on one node) build an
+    image once, the others wait and find it. The kernel drops the lock of a process that
+    dies. Without a writable cache directory, builds go unlocked (a warning says so).
+    """
+    name = f"{_slug(tag)[:80]}-{hashlib.sha256(tag.encode()).hexdigest()[:12]}.lock"
+    try:
+        locks = cache_dir() / "locks"
+        locks.mkdir(parents=True, exist_ok=True)
+        fh = open(locks / name, "a")  # noqa: SIM115 (held across the yield)
+    except OSError as exc:
+        logger.warning(
+            "building %s without a lock (%s): other processes may build it too", tag, exc
+        )
+        yield
+        return
+    with fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def _pull(client: docker.DockerClient, image: str) -> str | None:
@@ -581,35 +635,37 @@ def ensure_verifier_tools(
         return tag
     if tag in _TOOLS_FAILED:
         return None
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="terminal-gym-tools-") as tmp:
-        ctx = Path(tmp)
-        (ctx / "Dockerfile").write_text(
-            rewrite_dockerfile(_TOOLS_DOCKERFILE, {}, ca_bundle is not None)
-        )
-        for name, (text, mode) in _TOOLS_FILES.items():
-            path = ctx / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text)
-            path.chmod(mode)
-        if ca_bundle is not None:
-            shutil.copyfile(ca_bundle, ctx / _CA_FILE_IN_CONTEXT)
-        try:
-            client.images.build(path=tmp, tag=tag, rm=True, forcerm=True, timeout=600)
-        except docker.errors.BuildError as exc:
-            tail = "".join(str(c.get("stream", c.get("error", ""))) for c in exc.build_log)
-            _TOOLS_FAILED[tag] = tail[-500:]
-        except docker.errors.APIError as exc:
-            _TOOLS_FAILED[tag] = str(exc)[:500]
-    if tag in _TOOLS_FAILED:
-        if log:
-            log(
-                f"no offline verifier tooling (building {tag} failed; verifiers that fetch "
-                f"uv from astral.sh will fail offline): {_TOOLS_FAILED[tag].strip()[-300:]}"
+    with build_lock(tag):
+        if _have_image(client, tag):  # another process built it meanwhile
+            return tag
+        started = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="terminal-gym-tools-") as tmp:
+            ctx = Path(tmp)
+            (ctx / "Dockerfile").write_text(
+                rewrite_dockerfile(_TOOLS_DOCKERFILE, {}, ca_bundle is not None)
             )
-        return None
-    if log:
-        log(f"built {tag} (uv {UV_VERSION}) in {time.monotonic() - started:.1f}s")
+            for name, (text, mode) in _TOOLS_FILES.items():
+                path = ctx / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+                path.chmod(mode)
+            if ca_bundle is not None:
+                shutil.copyfile(ca_bundle, ctx / _CA_FILE_IN_CONTEXT)
+            try:
+                client.images.build(path=tmp, tag=tag, rm=True, forcerm=True, timeout=600)
+            except docker.errors.BuildError as exc:
+                tail = "".join(str(c.get("stream", c.get("error", ""))) for c in exc.build_log)
+                _TOOLS_FAILED[tag] = tail[-500:]
+            except docker.errors.APIError as exc:
+                _TOOLS_FAILED[tag] = str(exc)[:500]
+        if tag in _TOOLS_FAILED:
+            if log:
+                log(
+                    f"no offline verifier tooling (building {tag} failed; verifiers that fetch "
+                    f"uv from astral.sh will fail offline): {_TOOLS_FAILED[tag].strip()[-300:]}"
+                )
+            return None
+        _built(f"built {tag} (uv {UV_VERSION}) in {time.monotonic() - started:.1f}s", log)
     return tag
 
 

@@ -256,6 +256,23 @@ class ShellSession:
     def alive(self) -> bool:
         return self._pty is not None and self._pty.child.isalive()
 
+    def is_open(self) -> bool:
+        """Whether the PTY is connected: open, and its other end has not hung up.
+
+        One poll of the descriptor, no round trip: a shell whose container was killed
+        reads as end of file. Bytes that arrived meanwhile are kept for the next read.
+        """
+        if not self.alive:
+            return False
+        assert self._pty is not None
+        try:
+            readable, _, _ = select.select([self._pty.child.child_fd], [], [], 0)
+            if readable:
+                self._leftover += self._read_pty(0)
+        except (pexpect.EOF, OSError, ValueError):
+            return False
+        return True
+
     def restart(self) -> None:
         """Kill the shell and its whole session, then start a fresh one."""
         self._kill()
