@@ -1,0 +1,45 @@
+"""A Docker-free sub-env for the vector machinery: ``FakeTerminalEnv`` plus real waiting.
+
+``nap N`` sleeps N seconds in Python (a step the env itself cannot time out), ``crash``
+raises, and ``seed`` reports the seed of the last reset. Ray actors get this module and
+``fake_env`` by value (:func:`ship`), so workers need not import the tests package.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from tests.wrappers.fake_env import FakeTerminalEnv
+
+
+class NappingEnv(FakeTerminalEnv):
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
+        self.last_seed = seed
+        return super().reset(seed=seed, options=options)
+
+    def step(self, action: Any):
+        text = getattr(action, "text", action)
+        if text.startswith("nap "):
+            time.sleep(float(text.split()[1]))
+            return super().step("echo napped")
+        if text == "crash":
+            raise RuntimeError("the env crashed")
+        if text == "seed":
+            return super().step(f"echo {self.last_seed}")
+        return super().step(action)
+
+
+def make_napping_env(max_steps: int = 50) -> NappingEnv:
+    return NappingEnv(max_steps=max_steps)
+
+
+def ship() -> None:
+    """Pickle the fake envs by value for Ray's workers."""
+    import ray.cloudpickle
+
+    from tests.vector import fake
+    from tests.wrappers import fake_env
+
+    ray.cloudpickle.register_pickle_by_value(fake_env)
+    ray.cloudpickle.register_pickle_by_value(fake)
