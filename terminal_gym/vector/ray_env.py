@@ -70,6 +70,8 @@ class _Call:
     kinds: list[str]
     deadline: float
     outcomes: list | None = None
+    #: Seconds the actor was given: the longest operation's deadline.
+    allowed: float = math.inf
 
 
 class _Batcher(VectorEnv):
@@ -454,10 +456,12 @@ class RayVectorEnv(VectorEnv):
                 (self._where[i][1], _group_kind(kind), arg, self._deadline(i, kind, arg))
                 for i, kind, arg in chunk
             ]
-            deadline = now + max(op[3] for op in ops) + self.call_grace
+            allowed = max(op[3] for op in ops)
             envs, kinds = [i for i, _, _ in chunk], [kind for _, kind, _ in chunk]
             ref = handle.run.remote(ops)
-            self._add_call(_Call(ref, a, self._actors[a].generation, envs, kinds, deadline))
+            deadline = now + allowed + self.call_grace
+            generation = self._actors[a].generation
+            self._add_call(_Call(ref, a, generation, envs, kinds, deadline, allowed=allowed))
 
     def _add_call(self, call: _Call) -> None:
         for i in call.envs:
@@ -496,8 +500,9 @@ class RayVectorEnv(VectorEnv):
             now = time.monotonic()
             for call in remote:
                 if call.deadline <= now and self._pending.get(call.envs[0]) is call:
-                    waited = call.deadline - self.call_grace
-                    self._fail_actor(call.actor, f"the actor did not answer within {waited:g}s")
+                    waited = f"{call.allowed + self.call_grace:g}s ({call.allowed:g}s to run"
+                    message = f"the actor did not answer within {waited}, call_grace)"
+                    self._fail_actor(call.actor, message)
             done = [i for i in wanted if i in self._results]
             waiting = [c for c in remote if self._pending.get(c.envs[0]) is c]
             if len(done) >= min_ready or not waiting or (end is not None and now >= end):

@@ -43,3 +43,17 @@ def ship() -> None:
 
     ray.cloudpickle.register_pickle_by_value(fake_env)
     ray.cloudpickle.register_pickle_by_value(fake)
+
+
+def sandbox_id(env: Any) -> str:
+    """The id of a sub-env's container (run in its actor)."""
+    return env.unwrapped.sandbox.id
+
+
+def check_sub_env(env: Any) -> bool:
+    """Gymnasium's ``check_env`` on a sub-env, in its actor."""
+    from gymnasium.utils.env_checker import check_env
+
+    check_env(env.unwrapped, skip_render_check=True)
+    env.unwrapped.close()
+    return True
