@@ -58,7 +58,7 @@ def test_each_sub_env_sees_its_own_text(docker_client, vector, mode):
         assert envs.observation_space.contains(obs) and list(infos["env_error"]) == [False] * N
         for step in range(7):  # three steps, the autoreset, three steps
             enter = "\r" if mode == "keys" else ""
-            obs, rewards, terminated, truncated, infos = envs.step(
+            obs, _, terminated, truncated, infos = envs.step(
                 [f"echo idx-{i}-{step}{enter}" for i in range(N)]
             )
             assert envs.observation_space.contains(obs)

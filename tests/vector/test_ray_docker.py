@@ -11,7 +11,7 @@ from terminal_gym.sandbox.base import owner_label
 from terminal_gym.sandbox.docker import owned_containers
 from tests.conftest import FIXTURES
 from tests.vector.fake import check_sub_env, ship
-from tests.vector.test_gym_vector import N, TASK, assert_own_texts
+from tests.vector.test_gym_vector import TASK, N, assert_own_texts
 
 pytestmark = pytest.mark.docker
 

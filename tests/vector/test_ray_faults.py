@@ -92,7 +92,7 @@ def test_dead_actor(docker_client, envs, record_property):
     envs.send(range(N), ["sleep 1; echo $MARK"] * N)
     ray.kill(actor_a["handle"], no_restart=True)
     killed = time.monotonic()
-    ready, obs, rewards, terminated, truncated, infos = envs.recv(min_ready=2)
+    ready, _, _, terminated, truncated, infos = envs.recv(min_ready=2)
     surfaced = time.monotonic() - killed
     record_property("dead_actor_surfaced_s", round(surfaced, 3))
     print(f"\ndead actor: env_error after {surfaced:.3f}s")
