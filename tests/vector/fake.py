@@ -57,3 +57,17 @@ def check_sub_env(env: Any) -> bool:
     check_env(env.unwrapped, skip_render_check=True)
     env.unwrapped.close()
     return True
+
+
+def oracle_plan(env: Any) -> list:
+    """The oracle's actions for a sub-env's current episode, SUBMIT last (run in its actor:
+    it uploads the task's solution into the sub-env's sandbox, as ``OracleAgent`` does)."""
+    from terminal_gym import SUBMIT
+    from terminal_gym.rollout.agents import OracleAgent
+
+    agent = OracleAgent()
+    agent.begin(env, {}, {})
+    plan = []
+    while (action := agent.act({}, {})) != SUBMIT:
+        plan.append(action)
+    return [*plan, SUBMIT]
