@@ -134,9 +134,9 @@ class RayVectorEnv(VectorEnv):
     (a new env object, hence a new sandbox) at its next reset. An actor that dies (or does
     not answer within its call's deadline plus ``call_grace``, and is then killed) fails
     the sub-envs it hosts the same way: those with a call in flight get the ``env_error``
-    at once, the others with the next call. A new actor is started when one of them is
-    reset. Sub-envs of other actors never notice. A failed reset returns a blank
-    observation with ``info["env_error"]``, and the sub-env counts as ended.
+    at once, the others with their next step. A new actor is started by the next call
+    that needs one (their reset). Sub-envs of other actors never notice. A failed reset
+    returns a blank observation with ``info["env_error"]``, and the sub-env counts as ended.
 
     Example:
         >>> envs = RayVectorEnv(4, envs_per_actor=2, backend="docker")  # doctest: +SKIP
@@ -216,6 +216,7 @@ class RayVectorEnv(VectorEnv):
             for actor in self._actors:
                 if actor.handle is not None:
                     ray.kill(actor.handle, no_restart=True)
+                    actor.handle = None
             raise
         self.single_observation_space = described["observation_space"]
         self.single_action_space = described["action_space"]
@@ -389,6 +390,7 @@ class RayVectorEnv(VectorEnv):
         return self.call(name)
 
     def render(self) -> tuple[Any, ...] | None:
+        """Every sub-env's ``render()``."""
         return self.call("render")
 
     def actor_info(self) -> list[dict[str, Any]]:
@@ -488,14 +490,16 @@ class RayVectorEnv(VectorEnv):
         Calls past their deadline fail their actor."""
         wanted = set(envs)
         end = None if timeout is None else time.monotonic() + timeout
+        ready: list | None = None  # refs known to be ready; None: ask Ray
         while True:
             calls = {id(c): c for i in wanted if (c := self._pending.get(i)) is not None}
             for call in [c for c in calls.values() if c.outcomes is not None]:
                 self._finish(call, call.outcomes)
             remote = [c for c in calls.values() if c.outcomes is None]
-            refs = [c.ref for c in remote]
-            if refs:
-                ready, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
+            if remote:
+                if ready is None:
+                    refs = [c.ref for c in remote]
+                    ready, _ = ray.wait(refs, num_returns=len(refs), timeout=0)
                 self._finish_ready(remote, ready)
             now = time.monotonic()
             for call in remote:
@@ -511,15 +515,21 @@ class RayVectorEnv(VectorEnv):
             if end is not None:
                 wait = min(wait, end - now)
             needed = len(waiting) if min_ready >= len(wanted) else 1
-            ray.wait([c.ref for c in waiting], num_returns=needed, timeout=max(0.0, wait))
+            refs = [c.ref for c in waiting]
+            ready, _ = ray.wait(refs, num_returns=needed, timeout=max(0.0, wait))
 
     def _finish_ready(self, calls: list[_Call], ready: list) -> None:
         ready_ids = {ref.hex() for ref in ready}
-        for call in calls:
-            if call.ref.hex() not in ready_ids or self._pending.get(call.envs[0]) is not call:
+        done = [c for c in calls if c.ref.hex() in ready_ids and self._pending.get(c.envs[0]) is c]
+        try:
+            batch = ray.get([c.ref for c in done])
+        except ray.exceptions.RayError:  # one failed: take them one by one
+            batch = None
+        for k, call in enumerate(done):
+            if self._pending.get(call.envs[0]) is not call:  # failed with its actor meanwhile
                 continue
             try:
-                outcomes = ray.get(call.ref)
+                outcomes = batch[k] if batch is not None else ray.get(call.ref)
             except ray.exceptions.RayError as exc:
                 self._fail_actor(call.actor, _describe(exc))
             else:
