@@ -7,6 +7,10 @@ Importing the package registers ``TerminalLego-v0``::
     obs, info = env.reset(seed=0)
     obs, reward, terminated, truncated, info = env.step("ls -la")
     obs, reward, terminated, truncated, info = env.step(terminal_gym.SUBMIT)
+
+and its vector forms: ``gym.make_vec("TerminalLego-v0", num_envs=N,
+vectorization_mode="sync" | "async")``, and with no mode (or ``"vector_entry_point"``)
+:class:`terminal_gym.vector.RayVectorEnv`, sub-envs in Ray actors.
 """
 
 from __future__ import annotations
@@ -34,5 +38,8 @@ if "TerminalLego-v0" not in gym.registry:
     gym.register(
         id="TerminalLego-v0",
         entry_point="terminal_gym.envs:TerminalLegoEnv",
+        # gym.make_vec(id, num_envs=N) with no mode: sub-envs in Ray actors (the `ray`
+        # extra); "sync" and "async" still give Gymnasium's own vector envs.
+        vector_entry_point="terminal_gym.vector:RayVectorEnv",
         nondeterministic=True,
     )
