@@ -32,7 +32,9 @@ lint: setup
 	$(BIN)/ruff format --check terminal_gym tests benchmarks
 
 bench: images
-	$(BIN)/python benchmarks/step_latency.py
+	mkdir -p benchmarks/results
+	$(BIN)/python benchmarks/step_latency.py --json benchmarks/results/step_latency.json; \
+	$(BIN)/python benchmarks/throughput.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -61,13 +61,62 @@ CLOSE_TIMEOUT = 60.0
 class EnvFactory:
     """Builds one sub-env with ``gym.make(env_id, **kwargs)``; picklable, so it travels to
     Ray actors (the kwargs must be picklable too: pass a backend by name, not as an object).
+
+    ``overrides`` replace kwargs for one build (a group passes its shared backend and pool).
     """
 
     env_id: str = "TerminalLego-v0"
     kwargs: dict[str, Any] = field(default_factory=dict)
 
-    def __call__(self) -> gym.Env:
-        return gym.make(self.env_id, **self.kwargs)
+    def __call__(self, **overrides: Any) -> gym.Env:
+        return gym.make(self.env_id, **{**self.kwargs, **overrides})
+
+
+class _Shared:
+    """What a group's TerminalLegoEnvs share: one backend (one Docker client, one set of
+    image builds) and, when the kwargs ask for ``pool=<size>``, one
+    :class:`~terminal_gym.sandbox.pool.SandboxPool` sized for all of them
+    (``size`` per env, refilled by up to four threads).
+
+    Only for an :class:`EnvFactory` of ``TerminalLego-v0`` (or another id with the same
+    entry point) whose backend is given by name; anything else builds as it is.
+    """
+
+    def __init__(self, env_fn: Callable[..., gym.Env], envs: int):
+        self.overrides: dict[str, Any] = {}
+        self._backend: Any = None
+        self._pool: Any = None
+        if not isinstance(env_fn, EnvFactory) or not _is_terminal_lego(env_fn.env_id):
+            return
+        kwargs = env_fn.kwargs
+        backend = kwargs.get("backend", "auto")
+        if not isinstance(backend, str):
+            return
+        from terminal_gym.sandbox import make_backend
+        from terminal_gym.sandbox.pool import SandboxPool
+
+        self._backend = make_backend(backend, **(kwargs.get("backend_options") or {}))
+        self.overrides = {"backend": self._backend, "backend_options": None}
+        size = kwargs.get("pool")
+        if isinstance(size, int) and not isinstance(size, bool) and size > 0:
+            self._pool = SandboxPool(self._backend, size=size * envs, refill=min(4, max(2, envs)))
+            self.overrides["pool"] = self._pool
+
+    def close(self) -> None:
+        try:
+            if self._pool is not None:
+                self._pool.close()
+        finally:
+            if self._backend is not None:
+                self._backend.close()
+
+
+def _is_terminal_lego(env_id: str) -> bool:
+    try:
+        entry = gym.spec(env_id).entry_point
+    except gym.error.Error:
+        return False
+    return entry == "terminal_gym.envs:TerminalLegoEnv"
 
 
 @dataclass
@@ -96,6 +145,7 @@ class EnvGroup:
         self._env_fn = env_fn
         self._slots = [_Slot() for _ in range(size)]
         self._lock = threading.Lock()
+        self._shared: _Shared | None = None  # made with the first env
 
     # -- what the driver asks --------------------------------------------------------
 
@@ -169,13 +219,21 @@ class EnvGroup:
         for _, executor in envs:
             if executor is not None:
                 executor.shutdown(wait=False)
+        with self._lock:
+            shared, self._shared = self._shared, None
+        if shared is not None and all(not t.is_alive() for t in threads):
+            shared.close()  # after the envs: a pooled sandbox's shell may need its thread
 
     # -- internals -------------------------------------------------------------------
 
     def _env(self, index: int) -> gym.Env:
         slot = self._slots[index]
         if slot.env is None:
-            slot.env = self._env_fn()
+            with self._lock:
+                if self._shared is None:
+                    self._shared = _Shared(self._env_fn, len(self._slots))
+                overrides = self._shared.overrides
+            slot.env = self._env_fn(**overrides) if overrides else self._env_fn()
         return slot.env
 
     def _executor(self, index: int) -> concurrent.futures.ThreadPoolExecutor:

@@ -3,9 +3,10 @@
 Sub-env ``i`` lives in actor ``i // envs_per_actor``, an
 :class:`~terminal_gym.vector.group.EnvGroup` that steps its envs concurrently on threads
 (the work waits on containers, not on the CPU), so ``num_envs`` envs cost
-``ceil(num_envs / envs_per_actor)`` processes. Actors are spread
-over the cluster's nodes (``scheduling_strategy="SPREAD"``): each node runs its own Docker
-engine. See ``docs/scaling.md`` for running on a cluster.
+``ceil(num_envs / envs_per_actor)`` processes. Actors are dealt round-robin over the
+cluster's alive nodes that have the resources they ask for (Ray's own ``"SPREAD"`` packs
+zero-CPU actors on one node): each node runs its own Docker engine. See
+``docs/scaling.md`` for running on a cluster.
 
 Failures stay with the sub-env they hit (see :class:`RayVectorEnv`): the others' episodes go
 on, and the trainer resets the failed one as it would any truncated episode.
@@ -96,7 +97,8 @@ class RayVectorEnv(VectorEnv):
             included); it runs in the actors.
         actor_options: Ray actor options, over the defaults ``num_cpus=0`` (the work is
             I/O-bound; reserve CPUs with e.g. ``{"num_cpus": 1}``), ``max_restarts=0``,
-            ``max_concurrency=envs_per_actor + 4`` and ``scheduling_strategy="SPREAD"``.
+            ``max_concurrency=envs_per_actor + 4``, and actors dealt round-robin over the
+            nodes that fit them (give ``scheduling_strategy`` to place them yourself).
             Ask for a custom resource (``{"resources": {"docker": 1}}``) to keep actors on
             the nodes that run Docker.
         autoreset_mode: ``NEXT_STEP`` (default) or ``DISABLED`` (``SAME_STEP`` is refused).
@@ -193,7 +195,6 @@ class RayVectorEnv(VectorEnv):
             "num_cpus": 0,
             "max_restarts": 0,
             "max_concurrency": envs_per_actor + 4,
-            "scheduling_strategy": "SPREAD",
             **(actor_options or {}),
         }
         if self._actor_options["max_concurrency"] < envs_per_actor + 1:
@@ -581,9 +582,10 @@ class RayVectorEnv(VectorEnv):
     def _spawn(self, a: int) -> Any:
         actor = self._actors[a]
         actor.generation += 1
-        actor.handle = _RemoteGroup.options(**self._actor_options).remote(
-            self._env_fn, len(actor.envs)
-        )
+        options = self._actor_options
+        if "scheduling_strategy" not in options and "placement_group" not in options:
+            options = {**options, "scheduling_strategy": _node_for(a, options)}
+        actor.handle = _RemoteGroup.options(**options).remote(self._env_fn, len(actor.envs))
         return actor.handle
 
     def _live(self, a: int) -> Any:
@@ -669,6 +671,28 @@ def _empty_batch(space: gym.Space) -> Any:
         return tuple(_empty_batch(sub) for sub in space.spaces)
     empty = create_empty_array(space, n=0)
     return () if empty is None else empty
+
+
+def _node_for(a: int, options: dict[str, Any]) -> Any:
+    """Where actor ``a`` goes. Zero-CPU, zero-GPU actors (the default): the ``a``-th
+    (round-robin) alive node that has the custom resources they ask for, pinned (Ray's
+    ``"SPREAD"`` and soft affinities pack such actors on one node; a node lost before the
+    actor starts fails the actor, and its replacement is placed afresh). Actors that reserve
+    CPUs or GPUs: ``"SPREAD"``, which then weighs what each node has free."""
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    if options.get("num_cpus") or options.get("num_gpus"):
+        return "SPREAD"
+    wants = {key: need for key, need in (options.get("resources") or {}).items() if need}
+    nodes = sorted(
+        node["NodeID"]
+        for node in ray.nodes()
+        if node.get("Alive")
+        and all(node.get("Resources", {}).get(key, 0) >= need for key, need in wants.items())
+    )
+    if not nodes:
+        return "SPREAD"
+    return NodeAffinitySchedulingStrategy(nodes[a % len(nodes)], soft=False)
 
 
 def _describe(exc: BaseException) -> str:

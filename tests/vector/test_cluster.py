@@ -91,3 +91,24 @@ def test_actors_spread_over_nodes_and_oracle_episodes_succeed(docker_client, clu
         assert {node_of[i] for i in rewards} == {f"node_{k}" for k in range(NODES)}
     finally:
         envs.close()
+
+
+def test_actors_go_only_to_nodes_with_the_resources_they_ask_for(docker_client, cluster):
+    """A custom resource (on a real cluster: ``docker`` on the nodes that run Docker) keeps
+    actors off the other nodes; they are still dealt over every node that has it."""
+    from terminal_gym.vector import RayVectorEnv
+
+    envs = RayVectorEnv(
+        4,
+        envs_per_actor=1,
+        address=cluster.address,
+        ray_init={"log_to_driver": False},
+        actor_options={"resources": {"node_1": 0.01}},
+        tasks=TASK,
+        backend="docker",
+    )
+    try:
+        names = _node_names()
+        assert {names[a["node_id"]] for a in envs.actor_info()} == {"node_1"}
+    finally:
+        envs.close()

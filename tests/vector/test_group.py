@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from terminal_gym.sandbox.docker import owned_containers
 from terminal_gym.vector.group import EnvFactory, EnvGroup
 from tests.conftest import FIXTURES, IN_CI
 from tests.vector.fake import make_napping_env
@@ -92,3 +93,31 @@ def test_hung_shell_step_on_the_local_backend():
         assert group.run([(0, "step", "pwd", 20.0)])[0][0][0]["output"] == "/app\n"
     finally:
         group.close()
+
+
+@pytest.mark.docker
+def test_a_group_shares_one_backend_and_one_pool(docker_client):
+    """Envs of one group (one Ray actor) share a Docker backend and, with ``pool=``, a warm
+    pool sized for all of them: after the first resets, every reset takes a ready sandbox."""
+    factory = EnvFactory(
+        "TerminalLego-v0",
+        {"tasks": str(FIXTURES / "shell-task"), "backend": "docker", "pool": 1},
+    )
+    before = set(owned_containers(docker_client))
+    group = EnvGroup(factory, size=2)
+    try:
+        first = group.run([(slot, "reset", (slot, None), 120.0) for slot in range(2)])
+        assert all(not result[1]["env_error"] for result, _ in first)
+        backends = group.apply([0, 1], lambda env: env.unwrapped.backend)
+        pools = group.apply([0, 1], lambda env: env.unwrapped._pool)
+        assert backends[0] is backends[1] and pools[0] is pools[1] and pools[0] is not None
+        assert pools[0].size == 2
+        assert pools[0].wait_ready(timeout=60)
+        again = group.run([(slot, "reset", (None, None), 120.0) for slot in range(2)])
+        assert [result[1]["pooled"] for result, _ in again] == [True, True]
+        outputs = group.run([(slot, "step", "echo $GREETING", 20.0) for slot in range(2)])
+        assert [result[0]["output"] for result, _ in outputs] == ["hello\n", "hello\n"]
+    finally:
+        group.close()
+    assert pools[0].closed
+    assert set(owned_containers(docker_client)) <= before  # nothing left behind

@@ -14,7 +14,13 @@ import terminal_gym
 import terminal_gym.vector
 
 #: What vector/ may import from the package: the layers below it.
-ALLOWED = ("terminal_gym.envs", "terminal_gym.vector", "terminal_gym.errors", "terminal_gym.tasks")
+ALLOWED = (
+    "terminal_gym.envs",
+    "terminal_gym.vector",
+    "terminal_gym.sandbox",
+    "terminal_gym.errors",
+    "terminal_gym.tasks",
+)
 
 
 def test_importing_the_package_imports_no_ray():
