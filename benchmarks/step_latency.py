@@ -261,6 +261,7 @@ def print_table(
     rows: list[tuple[str, str, str, bool | None]],
     *,
     label_width: int = 30,
+    unit: str = " ms",
 ) -> bool:
     """Print a results table: ``rows`` of (label, numbers, target, passed: True / False,
     or None where no target applies); ``True`` when no row missed its target."""
@@ -270,7 +271,7 @@ def print_table(
         f"{m['date']}  {m['cpus']} CPUs ({m.get('cpu', '?')})  Python {m['python']}"
         + (f"  Docker {m['docker']}" if "docker" in m else "")
     )
-    heads = "".join(f"{p + ' ms':>9}" for p in percentiles)
+    heads = "".join(f"{p + unit:>9}" for p in percentiles)
     print(f"{'':{label_width}}{heads}  {'target':<14} result")
     ok = True
     for label, numbers, target, passed in rows:

@@ -186,9 +186,10 @@ def report_latency(res: dict[str, Any], m: dict[str, Any]) -> bool:
     ok = print_table(
         "step latency, side by side (ratio: p50 / env.step p50)",
         m,
-        ("p50", "p90", "p99", "ratio"),
+        ("p50 ms", "p90 ms", "p99 ms", "ratio"),
         rows,
         label_width=46,
+        unit="",
     )
     return ok
 
@@ -253,9 +254,10 @@ def report_vector(res: dict[str, Any], m: dict[str, Any]) -> bool:
     return print_table(
         "trivial steps/s (ratio: over the thread pool; p50 of one vector step)",
         m,
-        ("steps/s", "p50", "ratio"),
+        ("steps/s", "p50 ms", "ratio"),
         rows,
         label_width=24,
+        unit="",
     )
 
 
@@ -292,9 +294,15 @@ def _oracle_run(backend: Any, n: int, pooled: bool, args: argparse.Namespace) ->
             t0 = time.monotonic()
             try:
                 result = run_episode(env, OracleAgent())
-                row = {"task": result.task_id, "reward": result.reward, "error": result.error}
+                row = {
+                    "task": result.task_id,
+                    "reward": result.reward,
+                    "error": result.error,
+                    "verifier_s": result.verifier.get("duration", 0.0),
+                }
             except Exception as exc:  # a crash counts as a failed episode, reported
-                row = {"task": None, "reward": 0.0, "error": f"{type(exc).__name__}: {exc}"}
+                error = f"{type(exc).__name__}: {exc}"
+                row = {"task": None, "reward": 0.0, "error": error, "verifier_s": 0.0}
             row.update(seconds=time.monotonic() - t0, end=time.monotonic() - started)
             with lock:
                 finished.append(row)
@@ -316,6 +324,7 @@ def _oracle_run(backend: Any, n: int, pooled: bool, args: argparse.Namespace) ->
         "solved": sum(r["reward"] == 1.0 for r in window),
         "errors": [r["error"] for r in finished if r["error"]],
         "episode_p50_s": statistics.median([r["seconds"] for r in finished] or [0]),
+        "verifier_p50_s": statistics.median([r["verifier_s"] for r in finished] or [0]),
         "wall_s": time.monotonic() - started,
         "episodes": finished,
     }
@@ -325,8 +334,8 @@ def report_oracle(res: dict[str, Any], m: dict[str, Any]) -> bool:
     rows = []
     for r in res.values():
         numbers = (
-            f"{r['episodes_per_s']:9.2f}{r['episode_p50_s']:9.1f}"
-            f"{r['solved']:>5}/{r['episodes_in_window']:<4}"
+            f"{r['episodes_per_s']:9.2f}{r['episode_p50_s']:9.2f}{r['verifier_p50_s']:9.2f}"
+            f"{r['solved']:>5}/{r['episodes_in_window']:<3}"
         )
         target, passed = "", None
         if r["envs"] == 16:
@@ -335,11 +344,12 @@ def report_oracle(res: dict[str, Any], m: dict[str, Any]) -> bool:
             (f"{r['envs']} envs, {'pool' if r['pool'] else 'cold'}", numbers, target, passed)
         )
     return print_table(
-        "oracle episodes/s over the bundled tasks (episode p50 in s; solved/finished)",
+        "oracle episodes/s over the bundled tasks (episode and verifier p50; solved/finished)",
         m,
-        ("eps/s", "ep p50"),
+        ("eps/s", "ep p50 s", "vf p50 s", "solved"),
         rows,
         label_width=20,
+        unit="",
     )
 
 
@@ -449,6 +459,7 @@ def report_capacity(res: dict[str, Any], m: dict[str, Any]) -> bool:
         ("errors", "start s", "MB/env"),
         rows,
         label_width=30,
+        unit="",
     )
 
 
