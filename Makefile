@@ -4,13 +4,16 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
+# Extra pip arguments, e.g. the CPU torch index for the `train` extra (small, no CUDA):
+#   make test PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu"
+PIP_ARGS ?=
 
 .PHONY: setup images demo test lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,ray,data]'
+	$(BIN)/python -m pip install -q $(PIP_ARGS) -e '.[dev,ray,data,train]'
 	touch $@
 
 setup: $(VENV)/.installed
@@ -24,12 +27,12 @@ demo: images
 	$(BIN)/terminal-gym demo
 
 test: images
-	$(BIN)/ruff check terminal_gym tests benchmarks
+	$(BIN)/ruff check terminal_gym tests benchmarks examples
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: setup
-	$(BIN)/ruff check terminal_gym tests benchmarks
-	$(BIN)/ruff format --check terminal_gym tests benchmarks
+	$(BIN)/ruff check terminal_gym tests benchmarks examples
+	$(BIN)/ruff format --check terminal_gym tests benchmarks examples
 
 bench: images
 	mkdir -p benchmarks/results
