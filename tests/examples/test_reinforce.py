@@ -13,7 +13,7 @@ reinforce = load_example("reinforce_command_menu")
 
 
 def test_group_advantages_are_relative_within_each_group():
-    adv = reinforce.group_advantages(np.array([1.0, 0.0, 0.0, 0.0, 1.0, 1.0]), 3)
+    adv = reinforce.group_advantages(np.array([1.0, 0.0, 0.0, 1.0, 1.0, 1.0]), 3)
     assert adv[:3] == pytest.approx([2**0.5, -(2**0.5) / 2, -(2**0.5) / 2])
     assert adv[3:].tolist() == [0.0, 0.0, 0.0]  # everyone agreed: nothing to learn
 
