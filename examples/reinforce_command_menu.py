@@ -4,10 +4,11 @@ A linear softmax policy over :class:`~terminal_gym.rllib.EncodeObservation`'s fe
 picks commands from the family's menu (:mod:`terminal_gym.rollout.menu`); the verifier's
 reward (0 or 1) is the return. Each iteration:
 
-1. **sample**: every sub-env of a ``SyncVectorEnv`` (or ``AsyncVectorEnv``) is reset with a
-   seed and plays one episode with the current policy (a sub-env that finishes early keeps
+1. **sample**: every sub-env of a ``SyncVectorEnv`` (``--mode async``: ``AsyncVectorEnv``;
+   ``--mode ray``: :class:`~terminal_gym.vector.RayVectorEnv`) is reset with a seed and
+   plays one episode with the current policy (a sub-env that finishes early keeps
    stepping a cheap inspect pick into a throw-away episode until the others finish, since
-   Gymnasium's vector envs step all sub-envs together);
+   a vector env's ``step`` steps all sub-envs together);
 2. **grade**: the episode's reward is the verifier's, from the env;
 3. **update**: ``W += lr * mean_e(A_e * sum_t grad log pi(a_t | x_t))``, with
    ``--advantage group`` (GRPO-style: ``--group-size G`` sub-envs share a seed, so they
@@ -131,11 +132,17 @@ def train(args: argparse.Namespace) -> list[dict]:
         "backend": args.backend,
         "max_steps": args.max_steps,
     }
-    fns = [partial(make_menu_env, config)] * args.envs
-    if args.mode == "async":
-        envs: gym.vector.VectorEnv = gym.vector.AsyncVectorEnv(fns)
+    make = partial(make_menu_env, config)
+    if args.mode == "ray":
+        from terminal_gym.vector import RayVectorEnv
+
+        envs: gym.vector.VectorEnv = RayVectorEnv(
+            args.envs, envs_per_actor=args.envs, env_fn=make, ray_init={"num_cpus": 2}
+        )
+    elif args.mode == "async":
+        envs = gym.vector.AsyncVectorEnv([make] * args.envs)
     else:
-        envs = gym.vector.SyncVectorEnv(fns)
+        envs = gym.vector.SyncVectorEnv([make] * args.envs)
     rng = np.random.default_rng(args.seed)
     policy = SoftmaxPolicy(envs.single_observation_space.shape[0], envs.single_action_space.n)
     baseline = 0.0
@@ -213,7 +220,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--envs", type=int, default=8, help="sub-envs (episodes per iteration)")
     p.add_argument("--group-size", type=int, default=4, help="G: sub-envs per seeded instance")
     p.add_argument("--advantage", choices=("group", "baseline"), default="group")
-    p.add_argument("--mode", choices=("sync", "async"), default="sync")
+    p.add_argument(
+        "--mode",
+        choices=("sync", "async", "ray"),
+        default="sync",
+        help="Gymnasium's SyncVectorEnv / AsyncVectorEnv, or RayVectorEnv (one actor, "
+        "its sub-envs stepped concurrently on threads)",
+    )
     p.add_argument("--iterations", type=int, default=20)
     p.add_argument("--lr", type=float, default=0.5)
     p.add_argument("--seed", type=int, default=0)
