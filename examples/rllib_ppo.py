@@ -51,6 +51,7 @@ def build_config(args: argparse.Namespace) -> Any:
         "difficulty": args.difficulty,
         "backend": args.backend,
         "max_steps": args.max_steps,
+        **({"pool": args.pool} if args.pool else {}),
     }
     config = (
         PPOConfig()
@@ -124,6 +125,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--difficulty", type=int, default=1)
     p.add_argument("--backend", default="local", help="local (bubblewrap), docker or auto")
     p.add_argument("--max-steps", type=int, default=2)
+    p.add_argument("--pool", type=int, default=0, help="a warm pool of this size per sub-env")
     p.add_argument("--env-runners", type=int, default=2)
     p.add_argument("--envs-per-runner", type=int, default=2)
     p.add_argument("--iterations", type=int, default=12)
