@@ -86,3 +86,12 @@ def test_the_wrapper_counts_steps_and_gives_boxes():
     assert env.observation_space.contains(obs) and obs[0] == 1.0
     obs, *_ = env.step("echo hi")
     assert env.observation_space.contains(obs) and obs[1] == 1.0
+
+
+def test_doctests():
+    import doctest
+
+    from terminal_gym.rllib import encoding
+
+    failures, tried = doctest.testmod(encoding)
+    assert tried > 0 and failures == 0

@@ -112,3 +112,12 @@ def test_random_menu_agent_plays_menu_commands(local_backend):
         assert result.reward in (0.0, 1.0) and not result.env_error
         assert 1 <= result.steps <= 3
     assert set(agent.commands) == set(menu_for("git-history").commands(env.unwrapped.task))
+
+
+def test_doctests():
+    import doctest
+
+    from terminal_gym.rollout import menu
+
+    failures, tried = doctest.testmod(menu)
+    assert tried > 0 and failures == 0
