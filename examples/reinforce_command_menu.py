@@ -4,11 +4,10 @@ A linear softmax policy over :class:`~terminal_gym.rllib.EncodeObservation`'s fe
 picks commands from the family's menu (:mod:`terminal_gym.rollout.menu`); the verifier's
 reward (0 or 1) is the return. Each iteration:
 
-1. **sample**: every sub-env of a ``SyncVectorEnv`` (``--mode async``: ``AsyncVectorEnv``;
-   ``--mode ray``: :class:`~terminal_gym.vector.RayVectorEnv`) is reset with a seed and
-   plays one episode with the current policy (a sub-env that finishes early keeps
-   stepping a cheap inspect pick into a throw-away episode until the others finish, since
-   a vector env's ``step`` steps all sub-envs together);
+1. **sample**: every sub-env of a ``SyncVectorEnv`` (``--mode async``: ``AsyncVectorEnv``)
+   is reset with a seed and plays one episode with the current policy (a sub-env that
+   finishes early keeps stepping a cheap inspect pick into a throw-away episode until the
+   others finish, since a vector env's ``step`` steps all sub-envs together);
 2. **grade**: the episode's reward is the verifier's, from the env;
 3. **update**: ``W += lr * mean_e(A_e * sum_t grad log pi(a_t | x_t))``, with
    ``--advantage group`` (GRPO-style: ``--group-size G`` sub-envs share a seed, so they
@@ -175,14 +174,8 @@ def train(args: argparse.Namespace) -> list[dict]:
         **({"pool": args.pool} if args.pool else {}),
     }
     make = partial(make_menu_env, config)
-    if args.mode == "ray":
-        from terminal_gym.vector import RayVectorEnv
-
-        envs: gym.vector.VectorEnv = RayVectorEnv(
-            args.envs, envs_per_actor=args.envs, env_fn=make, ray_init={"num_cpus": 2}
-        )
-    elif args.mode == "async":
-        envs = gym.vector.AsyncVectorEnv([make] * args.envs)
+    if args.mode == "async":
+        envs: gym.vector.VectorEnv = gym.vector.AsyncVectorEnv([make] * args.envs)
     else:
         envs = gym.vector.SyncVectorEnv([make] * args.envs)
     rng = np.random.default_rng(args.seed)
@@ -266,13 +259,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--envs", type=int, default=12, help="sub-envs (episodes per iteration)")
     p.add_argument("--group-size", type=int, default=2, help="G: sub-envs per seeded instance")
     p.add_argument("--advantage", choices=("group", "baseline"), default="group")
-    p.add_argument(
-        "--mode",
-        choices=("sync", "async", "ray"),
-        default="sync",
-        help="Gymnasium's SyncVectorEnv / AsyncVectorEnv, or RayVectorEnv (one actor, "
-        "its sub-envs stepped concurrently on threads)",
-    )
+    p.add_argument("--mode", choices=("sync", "async"), default="sync", help="vector env")
     p.add_argument("--iterations", type=int, default=12)
     p.add_argument("--lr", type=float, default=0.3)
     p.add_argument("--seed", type=int, default=0)
