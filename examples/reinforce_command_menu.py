@@ -1,8 +1,9 @@
 """REINFORCE over a command menu, in numpy: sample, grade, update, on a Gymnasium vector env.
 
 A linear softmax policy over :class:`~terminal_gym.rllib.EncodeObservation`'s features
-picks commands from the family's menu (:mod:`terminal_gym.rollout.menu`); the verifier's
-reward (0 or 1) is the return. Each iteration:
+(standardised with running means and deviations, :class:`FeatureScaler`) picks commands
+from the family's menu (:mod:`terminal_gym.rollout.menu`); the verifier's reward (0 or
+1) is the return. Each iteration:
 
 1. **sample**: every sub-env of a ``SyncVectorEnv`` (``--mode async``: ``AsyncVectorEnv``)
    is reset with a seed and plays one episode with the current policy (a sub-env that
