@@ -172,7 +172,6 @@ def train(args: argparse.Namespace) -> list[dict]:
         "difficulty": args.difficulty,
         "backend": args.backend,
         "max_steps": args.max_steps,
-        **({"pool": args.pool} if args.pool else {}),
     }
     make = partial(make_menu_env, config)
     if args.mode == "async":
@@ -256,7 +255,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--difficulty", type=int, default=1)
     p.add_argument("--backend", default="local", help="local (bubblewrap), docker or auto")
     p.add_argument("--max-steps", type=int, default=2)
-    p.add_argument("--pool", type=int, default=0, help="a warm pool of this size per sub-env")
     p.add_argument("--envs", type=int, default=12, help="sub-envs (episodes per iteration)")
     p.add_argument("--group-size", type=int, default=2, help="G: sub-envs per seeded instance")
     p.add_argument("--advantage", choices=("group", "baseline"), default="group")
