@@ -278,10 +278,9 @@ class _Sink:
                 if out.exists():
                     _repair_tail(out)
                 self._fh = open(out, "a", encoding="utf-8")  # noqa: SIM115 (open all run)
-            except OSError as exc:
-                raise CollectError(
-                    f"cannot write the output {out}: {exc.strerror or exc}"
-                ) from None
+            except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+                reason = getattr(exc, "strerror", None) or exc
+                raise CollectError(f"cannot write the output {out}: {reason}") from None
         self._progress: Any = None
         self._bar: Any = None
         if progress:
@@ -500,7 +499,7 @@ def collect(
 
     path = Path(out) if out is not None else None
     done: dict[str, Trajectory] = {}
-    if path is not None and path.exists():
+    if path is not None and path.is_file():
         try:
             with open(path, encoding="utf-8") as fh:
                 done = _latest(iter_trajectories(fh, str(path)))

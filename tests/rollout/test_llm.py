@@ -177,7 +177,9 @@ def test_endpoint_and_model_from_the_environment(monkeypatch):
     monkeypatch.setenv("OPENAI_MODEL", "env-model")
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     agent = LLMAgent()
-    assert agent.model == "env-model" and str(agent.client.base_url).startswith("http://127.0.0.1:9")
+    assert agent.model == "env-model" and str(agent.client.base_url).startswith(
+        "http://127.0.0.1:9"
+    )
     assert agent.client.api_key == "EMPTY"
 
 
