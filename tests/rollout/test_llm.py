@@ -188,3 +188,30 @@ def test_a_missing_openai_client_is_a_typed_error(monkeypatch):
     with pytest.raises(LLMUnavailableError, match=r"terminal-gym\[llm\]"):
         LLMAgent("m", base_url="http://127.0.0.1:1/v1")
     assert issubclass(LLMUnavailableError, ImportError)
+
+
+def test_exporters_keep_the_system_prompt_token_ids_and_logprobs(tmp_path):
+    import pyarrow.parquet as pq
+
+    from terminal_gym.data import to_atif, to_chat_messages, to_parquet, validate_atif
+
+    with FakeLLMServer(default=solver("echo done")) as server:
+        _, trajectory = play(server)
+    messages = to_chat_messages(trajectory)
+    assert messages[0] == trajectory.steps[0].llm["prompt"][0]  # what the model was given
+    assert [m["content"] for m in messages if m["role"] == "assistant"] == [
+        s.action for s in trajectory.steps
+    ]
+    assert to_chat_messages(trajectory, system_prompt="S {instruction}")[0]["content"] == (
+        "S Fix /app/config.json."
+    )
+    doc = to_atif(trajectory)
+    assert validate_atif(doc) == []
+    agent_steps = [s for s in doc["steps"] if s["source"] == "agent"]
+    metrics = agent_steps[0]["metrics"]
+    assert metrics["completion_token_ids"] == trajectory.steps[0].llm["completion_token_ids"]
+    assert metrics["logprobs"] == trajectory.steps[0].llm["logprobs"]
+    assert metrics["prompt_tokens"] >= 1 and agent_steps[0]["model_name"] == "fake"
+    rows = pq.read_table(to_parquet([trajectory], tmp_path / "s.parquet", per="step")).to_pylist()
+    assert rows[0]["completion_token_ids"] == trajectory.steps[0].llm["completion_token_ids"]
+    assert rows[0]["logprobs"] == pytest.approx(trajectory.steps[0].llm["logprobs"])
