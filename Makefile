@@ -24,12 +24,12 @@ demo: images
 	$(BIN)/terminal-gym demo
 
 test: images
-	$(BIN)/ruff check terminal_gym tests benchmarks
+	$(BIN)/ruff check terminal_gym tests benchmarks examples
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: setup
-	$(BIN)/ruff check terminal_gym tests benchmarks
-	$(BIN)/ruff format --check terminal_gym tests benchmarks
+	$(BIN)/ruff check terminal_gym tests benchmarks examples
+	$(BIN)/ruff format --check terminal_gym tests benchmarks examples
 
 bench: images
 	mkdir -p benchmarks/results
