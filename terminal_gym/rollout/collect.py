@@ -284,6 +284,7 @@ class _Sink:
         self._progress: Any = None
         self._bar: Any = None
         if progress:
+            from rich.console import Console
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
@@ -302,6 +303,7 @@ class _Sink:
                 TextColumn("{task.fields[failed]}"),
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
+                console=Console(stderr=True),
                 transient=False,
             )
             self._progress.start()
@@ -479,7 +481,7 @@ def collect(
         rerun_env_errors: times an episode that ended in ``env_error`` is run again in
             this run (a later run with the same ``out`` reruns it anyway).
         source: the trajectories' ``source`` (default: the agent's name).
-        progress: show a progress bar (on stderr's console).
+        progress: show a live progress bar on stderr (episodes, mean reward, episodes/s).
         fsync: ``fsync`` the output after every episode.
 
     Raises:
