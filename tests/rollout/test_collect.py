@@ -180,3 +180,11 @@ def test_bad_input_is_a_collect_error(tmp_path):
         run(tasks("a"), workers=0)
     with pytest.raises(CollectError, match="http:// or https://"):
         run(tasks("a"), "llm", agent_options={"model": "m", "base_url": "ftp://x"})
+
+
+def test_a_live_progress_bar_on_stderr(capsys):
+    result = run(tasks("odd-p"), episodes=3, progress=True)
+    assert result.summary["finished"] == 3
+    captured = capsys.readouterr()
+    assert "rollout" in captured.err and "3/3" in captured.err and "ep/s" in captured.err
+    assert captured.out == ""
