@@ -525,13 +525,13 @@ def collect(
         metadata=meta,
         reruns=rerun_env_errors,
     )
-    ray = _ray_available() if use_ray is None else use_ray
-    if ray and not _ray_available():
+    with_ray = _ray_available() if use_ray is None else use_ray
+    if with_ray and not _ray_available():
         sink.close()
         raise CollectError("use_ray=True but Ray is not installed: pip install 'terminal-gym[ray]'")
     try:
         if todo:
-            if ray:
+            if with_ray:
                 _run_ray(context, todo, workers, envs_per_actor, dict(ray_options or {}))
             else:
                 _run_threads(context, todo, workers)

@@ -219,7 +219,8 @@ def _token_id(token: str) -> int | None:
 
 def completion_record(response: Any) -> dict[str, Any]:
     """What a trainer needs from one chat completion: the reply, finish reason, usage
-    and, when present, completion token ids, their log-probabilities and prompt token ids.
+    and, when present, the reasoning text, completion token ids, their log-probabilities
+    and prompt token ids.
 
     Token ids come from vLLM's ``choices[0].token_ids`` (``return_token_ids``), else from
     the logprob tokens when they are spelt ``token_id:<id>``.
@@ -230,6 +231,9 @@ def completion_record(response: Any) -> dict[str, Any]:
         "model": getattr(response, "model", None),
         "finish_reason": choice.finish_reason,
     }
+    reasoning = _extra(choice.message, "reasoning_content") or _extra(choice.message, "reasoning")
+    if reasoning:
+        record["reasoning"] = str(reasoning)  # reasoning models: not sent back next turn
     usage = getattr(response, "usage", None)
     if usage is not None:
         record["usage"] = {

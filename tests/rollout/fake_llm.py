@@ -7,7 +7,8 @@ Only the network boundary is fake: the agent under test talks HTTP to it through
 * ``"text"``: answer with that content;
 * ``{"status": 500}`` (or 429 with ``"retry_after"``): an error response;
 * ``{"delay": 2.0, "content": ...}``: sleep first (to run past a client timeout);
-* ``{"content": ..., "finish_reason": "length"}``.
+* ``{"content": ..., "finish_reason": "length", "reasoning": ...}`` (``reasoning``: the
+  message's ``reasoning_content``, as vLLM's reasoning parsers send it).
 
 With ``logprobs`` in the request, the answer carries vLLM-style log-probabilities: one per
 whitespace-separated word of the content (token ids 1000, 1001, ...; tokens spelt
@@ -119,9 +120,12 @@ class FakeLLMServer:
         words = content.split()
         ids = list(range(1000, 1000 + len(words)))
         prompt_ids = list(range(len(json.dumps(body["messages"])) // 50 + 1))
+        message: dict[str, Any] = {"role": "assistant", "content": content}
+        if entry.get("reasoning"):
+            message["reasoning_content"] = entry["reasoning"]
         choice: dict[str, Any] = {
             "index": 0,
-            "message": {"role": "assistant", "content": content},
+            "message": message,
             "finish_reason": entry.get("finish_reason", "stop"),
         }
         response: dict[str, Any] = {

@@ -215,3 +215,13 @@ def test_exporters_keep_the_system_prompt_token_ids_and_logprobs(tmp_path):
     rows = pq.read_table(to_parquet([trajectory], tmp_path / "s.parquet", per="step")).to_pylist()
     assert rows[0]["completion_token_ids"] == trajectory.steps[0].llm["completion_token_ids"]
     assert rows[0]["logprobs"] == pytest.approx(trajectory.steps[0].llm["logprobs"])
+
+
+def test_reasoning_and_finish_reason_are_recorded_but_not_sent_back():
+    first = {"content": terminus(["echo done"]), "reasoning": "think first", "finish_reason": "stop"}
+    with FakeLLMServer([first], default=solver("echo done")) as server:
+        _, trajectory = play(server)
+    turn = trajectory.steps[0].llm
+    assert turn["reasoning"] == "think first" and turn["finish_reason"] == "stop"
+    assert "reasoning" not in trajectory.steps[1].llm
+    assert all("think first" not in m["content"] for m in server.requests[1]["messages"])
