@@ -218,7 +218,7 @@ def test_exporters_keep_the_system_prompt_token_ids_and_logprobs(tmp_path):
 
 
 def test_reasoning_and_finish_reason_are_recorded_but_not_sent_back():
-    first = {"content": terminus(["echo done"]), "reasoning": "think first", "finish_reason": "stop"}
+    first = {"content": terminus(["echo done"]), "reasoning": "think first"}
     with FakeLLMServer([first], default=solver("echo done")) as server:
         _, trajectory = play(server)
     turn = trajectory.steps[0].llm
