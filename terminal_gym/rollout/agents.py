@@ -235,8 +235,9 @@ class EpisodeRecorder:
     """Builds the :class:`~terminal_gym.data.Trajectory` of one episode as it runs.
 
     Both episode loops use it (:func:`run_episode`, and ``collect``'s loop over a vector
-    env). ``metadata`` goes into the trajectory's metadata; the recorder adds ``seed``,
-    ``agent``, ``env_error``, ``error`` and ``llm_error``.
+    env). ``metadata`` goes into the trajectory's metadata; the recorder adds
+    ``reset_duration``, ``duration`` (seconds since ``reset`` began), and how the episode
+    ended: ``env_error``, ``error`` and ``llm_error`` (then ``reward`` is ``None``).
     """
 
     def __init__(
