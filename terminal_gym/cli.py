@@ -316,6 +316,7 @@ def cmd_rollout(args: argparse.Namespace) -> int:
             "temperature": args.temperature,
             "max_tokens": args.max_tokens,
             "timeout": args.timeout,
+            "max_turns": args.max_turns,
             "logprobs": not args.no_logprobs,
             "token_ids": not args.no_token_ids,
         }
@@ -391,6 +392,9 @@ def _rollout_parser(sub: Any) -> None:
     p.add_argument("--temperature", type=float, default=1.0)
     p.add_argument("--max-tokens", type=int, default=None, help="per model reply")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds per LLM request")
+    p.add_argument(
+        "--max-turns", type=int, default=100, help="model replies per episode, then submit"
+    )
     p.add_argument("--no-logprobs", action="store_true", help="do not ask for log-probabilities")
     p.add_argument(
         "--no-token-ids",

@@ -275,6 +275,9 @@ class LLMAgent:
         extra_body: more request fields (``top_k``, ``chat_template_kwargs`` ...).
         max_chars, max_tokens_context: the conversation's budget (see
             :func:`~terminal_gym.wrappers.observation.fit_messages`).
+        max_turns: model calls per episode; then the agent submits (a reply the env
+            cannot parse takes no env step, so the env's ``max_steps`` alone would not
+            end an episode of malformed replies).
 
     Raises:
         LLMUnavailableError: the ``llm`` extra is missing.
@@ -306,6 +309,7 @@ class LLMAgent:
         max_chars: int | None = 200_000,
         max_tokens_context: int | None = None,
         count_tokens: Callable[[str], int] | None = None,
+        max_turns: int | None = 100,
     ):
         self.model = model or os.environ.get("OPENAI_MODEL")
         if not self.model:
@@ -332,6 +336,7 @@ class LLMAgent:
             self.extra_body.setdefault("return_token_ids", True)
             if logprobs:
                 self.extra_body.setdefault("return_tokens_as_token_ids", True)
+        self.max_turns = max_turns
         self.budget = {
             "max_chars": max_chars,
             "max_tokens": max_tokens_context,
@@ -341,6 +346,7 @@ class LLMAgent:
         self.messages: list[dict[str, str]] = []
         #: the model call behind the last action (see the module docstring).
         self.last_turn: dict[str, Any] | None = None
+        self.turns = 0
         self._fresh = True
 
     def __repr__(self) -> str:
@@ -351,7 +357,7 @@ class LLMAgent:
         episode: an agent holds its episode's conversation)."""
         twin = object.__new__(type(self))
         twin.__dict__.update(self.__dict__)
-        twin.messages, twin.last_turn, twin._fresh = [], None, True
+        twin.messages, twin.last_turn, twin.turns, twin._fresh = [], None, 0, True
         return twin
 
     # -- the Agent protocol ------------------------------------------------------------
@@ -364,11 +370,12 @@ class LLMAgent:
             {"role": "user", "content": state},
         ]
         self.last_turn = None
+        self.turns = 0
         self._fresh = True
 
     def act(self, observation: Any, info: dict[str, Any]) -> str:
-        """The model's reply to the latest observation (``SUBMIT`` when the server
-        rejects the request itself, e.g. a prompt over the model's context).
+        """The model's reply to the latest observation (``SUBMIT`` after ``max_turns``
+        replies, or when the server rejects the prompt as over the model's context).
 
         Raises:
             LLMEndpointError: the endpoint failed after its retries.
@@ -376,6 +383,10 @@ class LLMAgent:
         if not self._fresh:
             self.messages.append({"role": "user", "content": observation_text(observation, info)})
         self._fresh = False
+        if self.max_turns is not None and self.turns >= self.max_turns:
+            self.last_turn = None
+            return SUBMIT
+        self.turns += 1
         prompt, budget = fit_messages(self.messages, **self.budget)
         turn: dict[str, Any] = {"prompt": prompt}
         if budget["elided_chars"]:

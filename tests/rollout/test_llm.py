@@ -225,3 +225,12 @@ def test_reasoning_and_finish_reason_are_recorded_but_not_sent_back():
     assert turn["reasoning"] == "think first" and turn["finish_reason"] == "stop"
     assert "reasoning" not in trajectory.steps[1].llm
     assert all("think first" not in m["content"] for m in server.requests[1]["messages"])
+
+
+def test_replies_that_never_parse_end_at_max_turns_and_are_graded():
+    with FakeLLMServer(default=lambda body: "no JSON here") as server:
+        result, trajectory = play(server, max_turns=4)
+    assert len(server.requests) == 4 and result.llm_error is None
+    assert [s.info.get("parse_error") is not None for s in trajectory.steps] == [True] * 4 + [False]
+    assert trajectory.steps[-1].action == SUBMIT and trajectory.steps[-1].llm is None
+    assert trajectory.reward == 1.0  # graded: the fake env scores any submission 1
