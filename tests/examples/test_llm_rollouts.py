@@ -1,35 +1,27 @@
-"""``examples/llm_rollouts.py`` end to end: a fake OpenAI-compatible model, real containers."""
+"""``examples/llm_rollouts.py`` as a user runs it: a fake OpenAI-compatible model (served by
+this test), real containers, then selection and the SFT export."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import FIXTURES
+from tests.examples.test_examples import run_example
 from tests.rollout.fake_llm import FakeLLMServer, solver
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "llm_rollouts.py"
-
-
-def load_example():
-    spec = importlib.util.spec_from_file_location("llm_rollouts", EXAMPLE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.mark.docker
-def test_collect_select_and_export(docker_client, tmp_path, capsys):
-    example = load_example()
+def test_llm_rollouts_collects_selects_and_exports(docker_client, tmp_path):
     with FakeLLMServer(default=solver("echo done > /app/result.txt")) as server:
-        argv = ["--llm-url", server.url, "--model", "fake", "--tasks", str(FIXTURES / "shell-task")]
-        argv += ["--group", "3", "--workers", "3", "--no-ray", "--backend", "docker"]
-        assert example.main([*argv, "--out", str(tmp_path)]) == 0
-    printed = capsys.readouterr().out
-    assert "3 episode(s) run" in printed and "1 of 3 trajectories" in printed
+        out = run_example(
+            "llm_rollouts.py",
+            *("--llm-url", server.url, "--model", "fake"),
+            *("--tasks", str(FIXTURES / "shell-task"), "--group", "3", "--workers", "3"),
+            *("--no-ray", "--backend", "docker", "--out", str(tmp_path)),
+        )
+    assert "3 episode(s) run" in out and "1 of 3 trajectories" in out
     records = [json.loads(line) for line in (tmp_path / "sft.jsonl").read_text().splitlines()]
     assert len(records) == 1 and records[0]["reward"] == 1.0
     messages = records[0]["messages"]
