@@ -9,11 +9,12 @@ import pytest
 
 from tests.conftest import FIXTURES
 from tests.examples.test_examples import run_example
-from tests.rollout.fake_llm import FakeLLMServer, solver
+from tests.rollout.fake_llm import FakeLLMServer, require_openai, solver
 
 
 @pytest.mark.docker
 def test_llm_rollouts_collects_selects_and_exports(docker_client, tmp_path):
+    require_openai()
     with FakeLLMServer(default=solver("echo done > /app/result.txt")) as server:
         out = run_example(
             "llm_rollouts.py",

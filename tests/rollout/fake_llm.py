@@ -18,6 +18,7 @@ whitespace-separated word of the content (token ids 1000, 1001, ...; tokens spel
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import threading
 import time
@@ -26,6 +27,19 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 Script = list[Any]
+
+
+def require_openai() -> None:
+    """Skip without the ``openai`` client (the ``llm`` extra), except under ``CI=true``,
+    where its absence is a failure: ``make test`` installs it."""
+    import pytest
+
+    from tests.conftest import IN_CI
+
+    if importlib.util.find_spec("openai") is None:
+        if IN_CI:
+            pytest.fail("CI=true but the openai client is not installed (the `llm` extra)")
+        pytest.skip("the openai client is not installed (pip install 'terminal-gym[llm]')")
 
 
 def terminus(commands: list[str], task_complete: bool = False) -> str:

@@ -16,7 +16,7 @@ from terminal_gym.rollout.collect import plan_episodes
 from terminal_gym.tasks import TaskSet
 from tests.conftest import FIXTURES
 from tests.rollout import fakes
-from tests.rollout.fake_llm import FakeLLMServer, solver
+from tests.rollout.fake_llm import FakeLLMServer, require_openai, solver
 
 fakes.register()
 
@@ -139,6 +139,7 @@ def test_rerun_env_errors_in_the_same_run(tmp_path):
 
 
 def test_llm_rollouts_on_threads_record_turns_and_flag_endpoint_failures(tmp_path):
+    require_openai()
     out = tmp_path / "runs.jsonl"
     with FakeLLMServer(default=solver("echo done")) as server:
         result = run(

@@ -19,7 +19,7 @@ from terminal_gym.data import load_trajectories
 from terminal_gym.rollout import collect, load_rollouts
 from terminal_gym.tasks import TaskSet
 from tests.conftest import FIXTURES
-from tests.rollout.fake_llm import FakeLLMServer, solver, terminus
+from tests.rollout.fake_llm import FakeLLMServer, require_openai, solver, terminus
 from tests.vector.conftest import RAY_INIT, local_ray, require_ray  # noqa: F401
 
 pytestmark = pytest.mark.docker
@@ -60,6 +60,7 @@ def engine(request, docker_client):
 
 @pytest.mark.parametrize("engine", ENGINES, indirect=True)
 def test_llm_groups_on_real_containers(engine, tmp_path):
+    require_openai()
     out = tmp_path / "runs.jsonl"
     with FakeLLMServer(default=solver(COMMAND)) as server:
         result = collect(
@@ -113,6 +114,7 @@ def test_oracle_and_a_failed_environment(engine, tmp_path):
 
 @pytest.mark.parametrize("engine", ENGINES, indirect=True)
 def test_a_slow_model_turn_holds_up_only_its_own_episode(engine, tmp_path):
+    require_openai()
     slow = {"delay": 6.0, "content": terminus([COMMAND])}
     out = tmp_path / "runs.jsonl"
     with FakeLLMServer([slow], default=solver(COMMAND)) as server:
@@ -132,6 +134,7 @@ def test_a_slow_model_turn_holds_up_only_its_own_episode(engine, tmp_path):
 
 
 def test_cli_resumes_after_a_kill_without_redoing_finished_episodes(docker_client, tmp_path):
+    require_openai()
     out = tmp_path / "runs.jsonl"
     task = str(FIXTURES / "shell-task")
     with FakeLLMServer(default=solver(COMMAND)) as server:

@@ -12,10 +12,13 @@ from terminal_gym import SUBMIT
 from terminal_gym.data import Trajectory, load_trajectories, save_trajectories
 from terminal_gym.rollout import EpisodeRecorder, LLMAgent, make_agent, run_episode
 from terminal_gym.rollout.llm import LLMUnavailableError, llm_env
-from tests.rollout.fake_llm import FakeLLMServer, solver, terminus
+from tests.rollout.fake_llm import FakeLLMServer, require_openai, solver, terminus
 from tests.wrappers.fake_env import FakeTerminalEnv
 
-pytest.importorskip("openai")
+
+@pytest.fixture(autouse=True)
+def _openai():
+    require_openai()
 
 
 def play(server, reply_format="terminus-json", **options):

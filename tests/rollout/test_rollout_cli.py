@@ -10,6 +10,7 @@ import pytest
 
 from terminal_gym.cli import main
 from tests.conftest import FIXTURES
+from tests.rollout.fake_llm import require_openai
 
 TASK = str(FIXTURES / "shell-task")
 
@@ -44,6 +45,7 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, monkeypatch, argv,
 
 
 def test_unreachable_endpoint_exits_2(tmp_path, capsys):
+    require_openai()
     url = f"http://127.0.0.1:{free_port()}/v1"
     argv = ["rollout", TASK, "--agent", "llm", "--model", "m", "--llm-url", url]
     assert main([*argv, "--out", str(tmp_path / "o.jsonl")]) == 2
