@@ -7,7 +7,8 @@ test fixture ``shell-task``: write ``done`` to a file); the model is the tests' 
 (a stand-in for generation time). Measured, in one run, for each engine (``ray``:
 ``RayVectorEnv`` with ``send``/``recv``; ``threads``: a local thread pool) at
 ``--workers`` episodes at once: episodes/s, the reward mean, and the p50 / p90 of one
-episode's duration. The task image is built before timing.
+episode's duration. The task image is built and Ray started before timing (the Ray
+actors start inside it).
 
 Run (the Docker daemon up)::
 
@@ -90,8 +91,14 @@ def main() -> int:
     def reply(body: dict[str, Any]) -> dict[str, Any]:
         return {"content": policy(body), "delay": args.llm_latency}
 
-    # Build the image (and warm Docker) before timing.
+    # Build the image (and warm Docker) and start Ray before timing (actors start in it).
     collect(TaskSet.from_source(TASK), "oracle", use_ray=False, env_kwargs={"backend": "docker"})
+    if "ray" in args.engines:
+        import ray
+
+        from terminal_gym.vector.ray_env import LOCAL_RAY
+
+        ray.init(**LOCAL_RAY, log_to_driver=False)
     rows = []
     with FakeLLMServer(default=reply) as server:
         for engine in args.engines:

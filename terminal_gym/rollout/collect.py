@@ -75,6 +75,11 @@ __all__ = [
 ]
 
 
+#: Seconds the Ray engine waits for env results while agents think before it looks for
+#: their decisions again (a model turn takes seconds: this adds little, and spares the CPU).
+POLL = 0.05
+
+
 class CollectError(TerminalGymError, ValueError):
     """Bad input to :func:`collect`: no tasks, an unknown agent, an unwritable output."""
 
@@ -804,7 +809,7 @@ def _run_ray(
             in_flight = [i for i, s in enumerate(slots) if s is not None and s.phase != "act"]
             if in_flight:
                 ready, obs, rewards, terminated, truncated, infos = envs.recv(
-                    timeout=0.01 if thinking else 1.0
+                    timeout=POLL if thinking else 1.0
                 )
                 for k, i in enumerate(ready.tolist()):
                     result = (
