@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,ray,data]'
+	$(BIN)/python -m pip install -q -e '.[dev,ray,data,llm]'
 	touch $@
 
 setup: $(VENV)/.installed
