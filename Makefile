@@ -13,7 +13,7 @@ PIP_ARGS ?=
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q $(PIP_ARGS) -e '.[dev,ray,data,train]'
+	$(BIN)/python -m pip install -q $(PIP_ARGS) -e '.[dev,ray,data,llm,train]'
 	touch $@
 
 setup: $(VENV)/.installed

@@ -11,6 +11,9 @@
     terminal-gym demo [--backend B]
     terminal-gym images bootstrap [--force] [--mirror URL]
     terminal-gym reap
+    terminal-gym rollout [SRC ...] --agent oracle|null|llm --out FILE [--episodes N] [--group G]
+                         [--workers W] [--seed S] [--llm-url URL --model M [--api-key K]]
+                         [--reply-format F] [--no-ray] [--rerun-env-errors K] [--json]
     terminal-gym tasks build --sources FILE --out DIR --llm-url URL --model M [--workers N]
     terminal-gym tasks verify DIR ... [--out DIR]
     terminal-gym egs report FILE ... [--out DIR] [--oracle]
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Sequence
@@ -292,6 +296,127 @@ def cmd_reap(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rollout(args: argparse.Namespace) -> int:
+    from terminal_gym.rollout.collect import CollectError, check_endpoint, collect
+
+    for name in ("episodes", "group", "workers", "envs_per_actor"):
+        if getattr(args, name) < 1:
+            raise CollectError(f"--{name.replace('_', '-')} must be at least 1")
+    tasks = _task_sets(args.tasks, difficulty=args.difficulty, seeds=_seeds(args))
+    agent_options: dict[str, Any] = {}
+    if args.agent == "llm":
+        if not (args.model or os.environ.get("OPENAI_MODEL")):
+            raise CollectError("--agent llm needs --model (or OPENAI_MODEL)")
+        check_endpoint(args.llm_url, args.api_key)
+        agent_options = {
+            "model": args.model,
+            "base_url": args.llm_url,
+            "api_key": args.api_key,
+            "reply_format": args.reply_format,
+            "temperature": args.temperature,
+            "max_tokens": args.max_tokens,
+            "timeout": args.timeout,
+            "max_turns": args.max_turns,
+            "logprobs": not args.no_logprobs,
+            "token_ids": not args.no_token_ids,
+        }
+    elif args.llm_url or args.model:
+        raise CollectError("--llm-url and --model are for --agent llm")
+    env_kwargs: dict[str, Any] = {"backend": args.backend}
+    if args.image_map:
+        env_kwargs["backend_options"] = {"image_map": args.image_map}
+    if args.max_steps:
+        env_kwargs["max_steps"] = args.max_steps
+    result = collect(
+        tasks,
+        args.agent,
+        episodes=args.episodes,
+        group=args.group,
+        workers=args.workers,
+        out=args.out,
+        seed=args.seed,
+        agent_options=agent_options,
+        env_kwargs=env_kwargs,
+        use_ray=False if args.no_ray else None,
+        envs_per_actor=args.envs_per_actor,
+        rerun_env_errors=args.rerun_env_errors,
+        progress=not args.no_progress and not args.json,
+    )
+    summary = result.summary
+    if args.json:
+        print(json.dumps(summary, indent=2, default=str))
+    else:
+        mean = summary["reward_mean"]
+        print(
+            f"{summary['finished']} episode(s) run, {summary['skipped']} already done: "
+            f"reward mean {'-' if mean is None else f'{mean:.3f}'}, "
+            f"{summary['env_errors']} env error(s), {summary['llm_errors']} LLM error(s), "
+            f"{summary['seconds']:.1f}s ({summary['episodes_per_s'] or 0:.2f} episodes/s) "
+            f"-> {args.out}"
+        )
+    return 1 if summary["remaining_failed"] else 0
+
+
+def _rollout_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "rollout",
+        help="collect trajectories: many episodes at once, in groups, resumable JSONL",
+    )
+    p.add_argument(
+        "tasks",
+        nargs="*",
+        help="task dirs, dirs of tasks, bundled or family ids, family:NAME (default: bundled)",
+    )
+    p.add_argument("--agent", default="oracle", choices=("oracle", "null", "llm"))
+    p.add_argument("--out", required=True, metavar="FILE", help="JSONL output (resumable)")
+    p.add_argument("--episodes", type=int, default=1, metavar="N", help="seeds per task")
+    p.add_argument(
+        "--group", type=int, default=1, metavar="G", help="episodes per (task, seed) instance"
+    )
+    p.add_argument("--workers", type=int, default=4, metavar="W", help="episodes at once")
+    p.add_argument("--seed", type=int, default=0, help="the first seed")
+    p.add_argument("--max-steps", type=int, default=None, metavar="N", help="steps per episode")
+    p.add_argument(
+        "--llm-url",
+        default=None,
+        metavar="URL",
+        help="OpenAI-compatible API base (default: $OPENAI_BASE_URL), e.g. http://localhost:8000/v1",
+    )
+    p.add_argument("--model", default=None, help="model name sent to the endpoint")
+    p.add_argument(
+        "--api-key", default=None, help="bearer token (default: $OPENAI_API_KEY; prefer the env)"
+    )
+    p.add_argument(
+        "--reply-format", default="terminus-json", choices=("terminus-json", "fenced", "xml")
+    )
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--max-tokens", type=int, default=None, help="per model reply")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds per LLM request")
+    p.add_argument(
+        "--max-turns", type=int, default=100, help="model replies per episode, then submit"
+    )
+    p.add_argument("--no-logprobs", action="store_true", help="do not ask for log-probabilities")
+    p.add_argument(
+        "--no-token-ids",
+        action="store_true",
+        help="do not ask for vLLM's token ids (for servers that refuse unknown parameters)",
+    )
+    p.add_argument("--no-ray", action="store_true", help="a local thread pool instead of Ray")
+    p.add_argument("--envs-per-actor", type=int, default=8, metavar="K", help="with Ray")
+    p.add_argument(
+        "--rerun-env-errors",
+        type=int,
+        default=0,
+        metavar="K",
+        help="run an episode whose environment failed again, up to K times",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    _family_args(p)
+    _backend_args(p)
+    p.set_defaults(func=cmd_rollout)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="terminal-gym", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -348,6 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reap", help="remove containers whose owner process is gone")
     p.set_defaults(func=cmd_reap)
+    _rollout_parser(sub)
     from terminal_gym.data.cli import add_parser as add_egs_parser
     from terminal_gym.tasks.pipeline.cli import add_parser as add_tasks_parser
 

@@ -11,9 +11,15 @@
   (Terminus-2's ``bash_command`` with ``keystrokes``/``duration`` for keystrokes and
   Terminus replies, ``bash`` with ``command`` for whole commands,
   ``mark_task_complete`` for the submit) and whose ``observation`` is what the agent
-  saw. Rewards, exit codes and EGS labels go in ``extra``.
+  saw. Rewards, exit codes and EGS labels go in ``extra``; an LLM step's token counts,
+  token ids and log-probabilities (:attr:`Step.llm <terminal_gym.data.Step.llm>`) go in
+  its ``metrics``.
 * :func:`to_parquet` / :func:`from_parquet`: one row per trajectory (metrics, the
-  chat messages and the full trajectory as JSON, so it round-trips) or one row per step.
+  chat messages and the full trajectory as JSON, so it round-trips) or one row per step
+  (with an LLM step's ``completion_token_ids``, ``logprobs`` and ``prompt_token_ids``).
+
+Trajectories an LLM agent played keep the system prompt the model was given (the first
+recorded prompt's): the chat export and ATIF use it unless another one is passed.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from terminal_gym.envs import SUBMIT, Command, Keys
 __all__ = [
     "ATIF_VERSION",
     "from_parquet",
+    "recorded_system_prompt",
     "save_atif",
     "to_atif",
     "to_chat_jsonl",
@@ -67,10 +74,31 @@ def _step_observation_text(step: Step) -> str:
     return observation_text(obs, step.info)
 
 
+def recorded_system_prompt(trajectory: Trajectory) -> str | None:
+    """The system message an LLM agent's model was given (its first recorded prompt's)."""
+    for step in trajectory.steps:
+        prompt = (step.llm or {}).get("prompt")
+        if isinstance(prompt, list) and prompt:
+            first = prompt[0]
+            if isinstance(first, Mapping) and first.get("role") == "system":
+                return str(first.get("content", ""))
+            return None
+    return None
+
+
+def _system_message(trajectory: Trajectory, system_prompt: str | None) -> str:
+    if system_prompt is None:
+        recorded = recorded_system_prompt(trajectory)
+        if recorded is not None:
+            return recorded
+        system_prompt = DEFAULT_SYSTEM_PROMPT
+    return system_prompt.format(instruction=trajectory.instruction)
+
+
 def to_chat_messages(
     trajectory: Trajectory,
     *,
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT,
+    system_prompt: str | None = None,
     submit_text: str = SUBMIT,
     drop_parse_errors: bool = False,
 ) -> list[dict[str, str]]:
@@ -78,14 +106,16 @@ def to_chat_messages(
 
     Args:
         trajectory: the trajectory.
-        system_prompt: the system message; ``{instruction}`` is filled in.
+        system_prompt: the system message; ``{instruction}`` is filled in. Default: the
+            one the model was given (:func:`recorded_system_prompt`), else
+            :data:`~terminal_gym.data.schema.DEFAULT_SYSTEM_PROMPT`.
         submit_text: the assistant's turn for a bare ``SUBMIT`` action.
         drop_parse_errors: leave out replies the harness could not parse (and the
             error shown back), for training on clean turns only.
     """
     first = trajectory.initial_observation
     messages = [
-        {"role": "system", "content": system_prompt.format(instruction=trajectory.instruction)},
+        {"role": "system", "content": _system_message(trajectory, system_prompt)},
         {
             "role": "user",
             "content": "Current terminal state:\n"
@@ -209,14 +239,35 @@ def _agent_message(step: Step) -> str:
     return ""
 
 
+def _llm_metrics(step: Step) -> dict[str, Any] | None:
+    """ATIF ``metrics`` of an LLM step: token counts, token ids, log-probabilities."""
+    llm = step.llm
+    if not llm:
+        return None
+    usage = llm.get("usage") or {}
+    metrics = {
+        "prompt_tokens": usage.get("prompt_tokens"),
+        "completion_tokens": usage.get("completion_tokens"),
+        "prompt_token_ids": llm.get("prompt_token_ids"),
+        "completion_token_ids": llm.get("completion_token_ids"),
+        "logprobs": llm.get("logprobs"),
+    }
+    extra = {k: llm[k] for k in ("finish_reason", "latency", "error") if llm.get(k) is not None}
+    if extra:
+        metrics["extra"] = extra
+    metrics = {k: v for k, v in metrics.items() if v is not None}
+    return to_jsonable(metrics) if metrics else None
+
+
 def to_atif(
     trajectory: Trajectory,
     *,
     agent_name: str | None = None,
     agent_version: str | None = None,
-    system_prompt: str = DEFAULT_SYSTEM_PROMPT,
+    system_prompt: str | None = None,
 ) -> dict[str, Any]:
-    """The trajectory as an ATIF document (a JSON-ready dict)."""
+    """The trajectory as an ATIF document (a JSON-ready dict); ``system_prompt`` as in
+    :func:`to_chat_messages`."""
     from terminal_gym import __version__
 
     meta = trajectory.metadata
@@ -225,7 +276,7 @@ def to_atif(
         {
             "step_id": 1,
             "source": "system",
-            "message": system_prompt.format(instruction=trajectory.instruction),
+            "message": _system_message(trajectory, system_prompt),
         },
         {
             "step_id": 2,
@@ -256,8 +307,12 @@ def to_atif(
                 ]
             },
         }
-        if trajectory.teacher:
-            entry["model_name"] = trajectory.teacher
+        model = (step.llm or {}).get("model") or trajectory.teacher
+        if model:
+            entry["model_name"] = str(model)
+        metrics = _llm_metrics(step)
+        if metrics:
+            entry["metrics"] = metrics
         when = _timestamp(trajectory, step.t)
         if when:
             entry["timestamp"] = when
@@ -460,6 +515,9 @@ def _step_rows(i: int, trajectory: Trajectory) -> list[dict[str, Any]]:
                 "duration": _float(step.duration),
                 "kinds": [str(k) for k in kinds],
                 "grounded": [None if g is None else bool(g) for g in grounded],
+                "completion_token_ids": (step.llm or {}).get("completion_token_ids"),
+                "logprobs": (step.llm or {}).get("logprobs"),
+                "prompt_token_ids": (step.llm or {}).get("prompt_token_ids"),
             }
         )
     return rows

@@ -18,6 +18,13 @@ its ``header``); one without an ``end`` event loads with ``complete=False``. A l
 holding a whole trajectory (:meth:`Trajectory.to_dict`, with ``"schema"`` and
 ``"steps"``) is accepted too.
 
+A step an LLM agent took also holds ``"llm"``: the model call that produced its action
+(:attr:`Step.llm`): the messages sent, the reply, and, when the server returned them,
+the completion's token ids and log-probabilities. In a file each turn's ``prompt`` is
+stored as ``{"keep": k, "add": [...]}``: the first ``k`` messages of the previous turn's
+prompt followed by its reply, then ``add`` (a conversation grows by two messages a turn,
+so storing each prompt whole would be quadratic); loading restores the full lists.
+
 Actions are stored as JSON: a ``str`` as itself (:data:`~terminal_gym.SUBMIT` included),
 :class:`~terminal_gym.Command` as ``{"type": "command", "text", "timeout"}`` and
 :class:`~terminal_gym.Keys` as ``{"type": "keys", "text", "wait"}``.
@@ -226,6 +233,11 @@ class Step:
         t: seconds since the episode's ``reset`` began, when the step returned.
         duration: seconds the ``step`` call took.
         terminated, truncated: as returned.
+        llm: the model call that produced the action, for on-policy training (``None``
+            for scripted agents): ``prompt`` (the messages sent), ``reply``, ``model``,
+            ``finish_reason``, ``usage``, ``latency``, and when the server returned them
+            ``completion_token_ids``, ``logprobs`` (one per completion token) and
+            ``prompt_token_ids``; ``error`` when the call failed.
     """
 
     action: Any
@@ -236,6 +248,7 @@ class Step:
     duration: float | None = None
     terminated: bool = False
     truncated: bool = False
+    llm: dict[str, Any] | None = None
 
     @property
     def text(self) -> str:
@@ -252,7 +265,9 @@ class Step:
         return [self.text]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """The step as JSON (``llm`` only when set, its prompt whole; a
+        :class:`Trajectory` stores prompts packed, see the module docstring)."""
+        data = {
             "action": encode_action(self.action),
             "observation": to_jsonable(self.observation),
             "reward": to_jsonable(self.reward),
@@ -262,6 +277,9 @@ class Step:
             "t": self.t,
             "duration": self.duration,
         }
+        if self.llm is not None:
+            data["llm"] = to_jsonable(self.llm)
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Step:
@@ -274,7 +292,53 @@ class Step:
             duration=data.get("duration"),
             terminated=bool(data.get("terminated", False)),
             truncated=bool(data.get("truncated", False)),
+            llm=dict(data["llm"]) if isinstance(data.get("llm"), Mapping) else None,
         )
+
+
+def _turn_context(llm: Mapping[str, Any]) -> list[Any]:
+    """What the next turn's prompt starts from: this turn's prompt and its reply."""
+    prompt = llm.get("prompt")
+    messages = list(prompt) if isinstance(prompt, list) else []
+    return [*messages, {"role": "assistant", "content": llm.get("reply") or ""}]
+
+
+def pack_steps(steps: Iterable[Step]) -> list[dict[str, Any]]:
+    """The steps as JSON with each LLM prompt packed against the turn before it.
+
+    >>> a = Step("r1", llm={"prompt": [{"role": "user", "content": "q"}], "reply": "r1"})
+    >>> b = Step("r2", llm={"prompt": [{"role": "user", "content": "q"},
+    ...     {"role": "assistant", "content": "r1"}, {"role": "user", "content": "o"}]})
+    >>> pack_steps([a, b])[1]["llm"]["prompt"]
+    {'keep': 2, 'add': [{'role': 'user', 'content': 'o'}]}
+    """
+    out, context = [], []
+    for step in steps:
+        data = step.to_dict()
+        llm = data.get("llm")
+        if isinstance(llm, dict) and isinstance(llm.get("prompt"), list):
+            prompt = llm["prompt"]
+            keep = 0
+            while keep < min(len(prompt), len(context)) and prompt[keep] == context[keep]:
+                keep += 1
+            data["llm"] = {**llm, "prompt": {"keep": keep, "add": prompt[keep:]}}
+            context = _turn_context(llm)
+        out.append(data)
+    return out
+
+
+def unpack_prompts(steps: Iterable[Step]) -> None:
+    """Restore the packed prompts of loaded ``steps`` in place (see :func:`pack_steps`)."""
+    context: list[Any] = []
+    for step in steps:
+        llm = step.llm
+        if llm is None:
+            continue
+        prompt = llm.get("prompt")
+        if isinstance(prompt, Mapping) and "add" in prompt:
+            keep = int(prompt.get("keep") or 0)
+            llm["prompt"] = [*context[:keep], *(prompt.get("add") or [])]
+        context = _turn_context(llm)
 
 
 @dataclass
@@ -373,8 +437,8 @@ class Trajectory:
         """The trajectory as file events (see the module docstring)."""
         yield self.header()
         yield {"event": "reset", "observation": to_jsonable(self.initial_observation), "t": 0.0}
-        for i, step in enumerate(self.steps, 1):
-            yield {"event": "step", "index": i, **step.to_dict()}
+        for i, step in enumerate(pack_steps(self.steps), 1):
+            yield {"event": "step", "index": i, **step}
         if self.complete:
             end: dict[str, Any] = {
                 "event": "end",
@@ -396,7 +460,7 @@ class Trajectory:
             "teacher": self.teacher,
             "instruction": self.instruction,
             "initial_observation": to_jsonable(self.initial_observation),
-            "steps": [s.to_dict() for s in self.steps],
+            "steps": pack_steps(self.steps),
             "reward": self.reward,
             "egs": to_jsonable(self.egs),
             "metadata": to_jsonable(self.metadata),
@@ -408,7 +472,7 @@ class Trajectory:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Trajectory:
         check_schema(data.get("schema"))
-        return cls(
+        trajectory = cls(
             task_id=data.get("task_id"),
             source=data.get("source"),
             teacher=data.get("teacher"),
@@ -423,6 +487,8 @@ class Trajectory:
             complete=bool(data.get("complete", True)),
             schema=str(data["schema"]),
         )
+        unpack_prompts(trajectory.steps)
+        return trajectory
 
     def save(self, path: str | os.PathLike[str]) -> Path:
         """Write this trajectory as a JSONL event file (replacing ``path``)."""
@@ -496,12 +562,14 @@ def iter_trajectories(lines: Iterable[str], where: str = "<lines>") -> Iterator[
         kind = event.get("event")
         if kind is None and "steps" in event:
             if current is not None:
+                unpack_prompts(current.steps)
                 yield current
                 current = None
             yield Trajectory.from_dict(event)
             continue
         if kind == "header":
             if current is not None:
+                unpack_prompts(current.steps)
                 yield current
             check_schema(event.get("schema"))
             current = Trajectory(
@@ -541,6 +609,7 @@ def iter_trajectories(lines: Iterable[str], where: str = "<lines>") -> Iterator[
             last = current.steps[-1]
             if last.terminated or last.truncated:
                 current.reward = last.reward
+        unpack_prompts(current.steps)
         yield current
 
 

@@ -9,9 +9,12 @@
   least time to wait before the next step. See :func:`solution_step_actions`.
 * :class:`NullAgent` submits at once: the "do-nothing" baseline every
   environment-verified task must score 0 on.
+* ``"llm"``: :class:`~terminal_gym.rollout.llm.LLMAgent`, a model behind any
+  OpenAI-compatible endpoint (``make_agent("llm", model=..., base_url=...)``).
 
 Agents see the env through :meth:`Agent.begin` (once per episode) and
-:meth:`Agent.act` (once per step).
+:meth:`Agent.act` (once per step). :func:`run_episode` plays one episode and, given an
+:class:`EpisodeRecorder`, records it as a :class:`~terminal_gym.data.Trajectory`.
 """
 
 from __future__ import annotations
@@ -25,8 +28,10 @@ from typing import Any, Protocol
 
 import gymnasium as gym
 
+from terminal_gym.data.schema import Step, Trajectory, to_jsonable
 from terminal_gym.envs import SUBMIT, Command, Keys, TerminalLegoEnv
 from terminal_gym.errors import TerminalGymError
+from terminal_gym.rollout.llm import LLMAgent, LLMEndpointError
 
 #: Seconds the oracle's script may run when the task gives the agent no budget.
 ORACLE_TIMEOUT = 600.0
@@ -118,6 +123,17 @@ def solution_step_actions(
 
 
 class Agent(Protocol):
+    """What plays an episode.
+
+    ``begin`` gets the env and the first observation, ``act`` returns each action. An
+    agent that works on the env object itself (the oracle uploads its solution) sets
+    ``uses_env = True``: under :func:`terminal_gym.rollout.collect` with Ray its ``begin``
+    then runs in the actor that holds the env (the agent is pickled there and back);
+    other agents get ``env=None`` there. An agent that calls a model may keep the call
+    behind its last action in ``last_turn`` (recorded as :attr:`Step.llm
+    <terminal_gym.data.Step.llm>`).
+    """
+
     name: str
 
     def begin(self, env: gym.Env, observation: dict[str, Any], info: dict[str, Any]) -> None: ...
@@ -129,6 +145,7 @@ class NullAgent:
     """Does nothing: submits on the first step."""
 
     name = "null"
+    uses_env = False
 
     def begin(self, env: gym.Env, observation: dict[str, Any], info: dict[str, Any]) -> None:
         pass
@@ -141,6 +158,7 @@ class OracleAgent:
     """Runs the task's reference solution, then submits."""
 
     name = "oracle"
+    uses_env = True
 
     def __init__(self) -> None:
         self._queue: list[str | Command | Keys] = []
@@ -172,14 +190,23 @@ class OracleAgent:
         return self._queue.pop(0) if self._queue else SUBMIT
 
 
-AGENTS = {"oracle": OracleAgent, "null": NullAgent}
+AGENTS: dict[str, Any] = {"oracle": OracleAgent, "null": NullAgent, "llm": LLMAgent}
 
 
-def make_agent(name: str) -> Agent:
+def make_agent(name: str, **options: Any) -> Agent:
+    """A new agent by name, with its options (``make_agent("llm", model=..., base_url=...)``).
+
+    Raises:
+        ValueError: an unknown name, or options the agent does not take.
+    """
     try:
-        return AGENTS[name]()
+        cls = AGENTS[name]
     except KeyError:
         raise ValueError(f"unknown agent {name!r}; choose from {sorted(AGENTS)}") from None
+    try:
+        return cls(**options)
+    except TypeError as exc:
+        raise ValueError(f"agent {name!r}: {exc}") from None
 
 
 @dataclass
@@ -196,31 +223,155 @@ class EpisodeResult:
     env_error: bool
     error: str | None = None
     verifier: dict[str, Any] = field(default_factory=dict)
+    #: Why the model endpoint ended the episode (then it was neither graded nor the
+    #: agent's failure).
+    llm_error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
 
 
+class EpisodeRecorder:
+    """Builds the :class:`~terminal_gym.data.Trajectory` of one episode as it runs.
+
+    Both episode loops use it (:func:`run_episode`, and ``collect``'s loop over a vector
+    env). ``metadata`` goes into the trajectory's metadata; the recorder adds
+    ``reset_duration``, ``duration`` (seconds since ``reset`` began), and how the episode
+    ended: ``env_error``, ``error`` and ``llm_error`` (then ``reward`` is ``None``).
+    """
+
+    def __init__(
+        self,
+        *,
+        source: str | None = None,
+        teacher: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ):
+        self.source, self.teacher = source, teacher
+        self.metadata = dict(metadata or {})
+        self.trajectory: Trajectory | None = None
+        self._started = 0.0
+
+    def reset(
+        self, observation: Any, info: dict[str, Any], *, started: float | None = None
+    ) -> None:
+        """The episode began (``started``: when ``reset`` was called, ``time.monotonic()``)."""
+        self._started = time.monotonic() if started is None else started
+        instruction = observation.get("instruction", "") if isinstance(observation, dict) else ""
+        self.trajectory = Trajectory(
+            task_id=info.get("task_id"),
+            source=self.source,
+            teacher=self.teacher,
+            instruction=instruction,
+            initial_observation=to_jsonable(observation),
+            metadata={**self.metadata, "reset_duration": time.monotonic() - self._started},
+            complete=False,
+        )
+
+    def step(
+        self,
+        action: Any,
+        result: tuple[Any, Any, bool, bool, dict[str, Any]],
+        *,
+        duration: float | None = None,
+        llm: dict[str, Any] | None = None,
+    ) -> None:
+        """One env step: its action, ``(obs, reward, terminated, truncated, info)``, how
+        long it took and the model call behind it."""
+        assert self.trajectory is not None, "reset() first"
+        obs, reward, terminated, truncated, info = result
+        self.trajectory.steps.append(
+            Step(
+                action=action,
+                observation=to_jsonable(obs),
+                reward=float(reward),
+                info=to_jsonable(info),
+                t=time.monotonic() - self._started,
+                duration=duration,
+                terminated=bool(terminated),
+                truncated=bool(truncated),
+                llm=llm,
+            )
+        )
+
+    def finish(
+        self, *, error: str | None = None, llm_error: str | None = None, env_error: bool = False
+    ) -> Trajectory:
+        """The trajectory, ended: by its last step, or by ``error`` / ``llm_error``.
+
+        A trajectory that never began (its reset failed) is returned empty, flagged
+        ``env_error``.
+        """
+        trajectory = self.trajectory or Trajectory(
+            task_id=self.metadata.get("task"),
+            source=self.source,
+            teacher=self.teacher,
+            metadata=dict(self.metadata),
+        )
+        last = trajectory.steps[-1] if trajectory.steps else None
+        info = last.info if last is not None else {}
+        trajectory.terminated = bool(last and last.terminated)
+        trajectory.truncated = bool(last and last.truncated) or llm_error is not None
+        if last is not None and (last.terminated or last.truncated):
+            trajectory.reward = float(info.get("reward", last.reward) or 0.0)
+        env_error = env_error or bool(info.get("env_error"))
+        trajectory.metadata.update(
+            env_error=env_error,
+            error=error or (info.get("error") if env_error else None),
+            llm_error=llm_error,
+            duration=time.monotonic() - self._started if self._started else None,
+        )
+        if env_error or llm_error:
+            trajectory.reward = None  # not a grade of the agent
+        trajectory.complete = True
+        return trajectory
+
+
 def run_episode(
-    env: gym.Env, agent: Agent, *, task: str | None = None, seed: int | None = None
+    env: gym.Env,
+    agent: Agent,
+    *,
+    task: str | None = None,
+    seed: int | None = None,
+    recorder: EpisodeRecorder | None = None,
 ) -> EpisodeResult:
-    """Play one episode of ``agent`` in ``env`` and summarise it."""
+    """Play one episode of ``agent`` in ``env`` and summarise it (and record it, given a
+    ``recorder``). An endpoint that fails the agent (:class:`LLMEndpointError`) ends the
+    episode ungraded, with ``llm_error``."""
     started = time.monotonic()
     obs, info = env.reset(seed=seed, options={"task": task} if task else None)
+    if recorder is not None:
+        recorder.reset(obs, info, started=started)
+    task_id = info.get("task_id", task)
     agent.begin(env, obs, info)
-    reward, steps, terminated, truncated = 0.0, 0, False, False
+    reward, steps, terminated, truncated, llm_error = 0.0, 0, False, False, None
     while not (terminated or truncated):
-        obs, reward, terminated, truncated, info = env.step(agent.act(obs, info))
+        try:
+            action = agent.act(obs, info)
+        except LLMEndpointError as exc:
+            llm_error = str(exc)
+            break
+        step_started = time.monotonic()
+        result = env.step(action)
+        obs, reward, terminated, truncated, info = result
         steps += 1
+        if recorder is not None:
+            recorder.step(
+                action,
+                result,
+                duration=time.monotonic() - step_started,
+                llm=getattr(agent, "last_turn", None),
+            )
     return EpisodeResult(
-        task_id=info["task_id"],
+        task_id=info.get("task_id", task_id),
         agent=agent.name,
         reward=float(reward),
         steps=steps,
         duration=time.monotonic() - started,
         terminated=terminated,
-        truncated=truncated,
+        truncated=truncated or llm_error is not None,
         env_error=bool(info.get("env_error")),
         error=info.get("error"),
-        verifier=info.get("verifier", {}),
+        verifier=info.get("verifier", {}) if terminated or truncated else {},
+        llm_error=llm_error,
     )

@@ -337,6 +337,45 @@ class RayVectorEnv(VectorEnv):
         self._refuse_in_flight(indices, "send")
         self._dispatch(self._step_items(indices, actions), batched=False)
 
+    def send_reset(
+        self,
+        indices: Iterable[int],
+        seeds: Sequence[int | None] | None = None,
+        options: dict[str, Any] | Sequence[dict[str, Any] | None] | None = None,
+    ) -> None:
+        """Reset only ``indices`` without waiting (one call each); collect with :meth:`recv`.
+
+        A driver running episodes of different tasks and lengths starts each sub-env's
+        next episode when its last one ends, and the others go on stepping meanwhile.
+        :meth:`recv` returns a reset as it returns an autoreset step: the new episode's
+        first observation, reward 0, ``terminated`` False, ``truncated`` True only when
+        the reset failed (``info["env_error"]``), and the reset's info.
+
+        Args:
+            indices: the sub-envs to reset (any state: a running episode is abandoned).
+            seeds: ``None``, or one seed (or ``None``) per index.
+            options: ``None``, one dict for all, or one (or ``None``) per index.
+
+        Raises:
+            AlreadyPendingCallError: one of them still has a call in flight.
+            ValueError: an index out of range or repeated, or lengths that differ.
+        """
+        self._check_open()
+        indices = [int(i) for i in indices]
+        seeds = [None] * len(indices) if seeds is None else list(seeds)
+        if options is None or isinstance(options, dict):
+            options = [options] * len(indices)
+        options = list(options)
+        if not len(indices) == len(seeds) == len(options):
+            raise ValueError(f"{len(indices)} indices, {len(seeds)} seeds, {len(options)} options")
+        if len(set(indices)) != len(indices) or not all(0 <= i < self.num_envs for i in indices):
+            raise ValueError(f"indices must be distinct, in [0, {self.num_envs}): {indices}")
+        self._refuse_in_flight(indices, "send_reset")
+        for i in indices:
+            self._lost.pop(i, None)
+        items = [(i, "autoreset", (s, o)) for i, s, o in zip(indices, seeds, options, strict=True)]
+        self._dispatch(items, batched=False)
+
     def recv(
         self, timeout: float | None = None, min_ready: int = 1
     ) -> tuple[np.ndarray, Any, np.ndarray, np.ndarray, np.ndarray, dict]:

@@ -48,6 +48,7 @@ __all__ = [
     "TrackFileChanges",
     "TruncateOutput",
     "elide_middle",
+    "fit_messages",
     "truncate_middle",
 ]
 
@@ -532,50 +533,86 @@ class ChatObservation(gym.Wrapper[list, ActType, dict, ActType], RecordConstruct
 
     # -- budgeting ---------------------------------------------------------------------
 
-    def _over(self, messages: list[dict[str, str]]) -> bool:
-        if self.max_chars is not None and sum(len(m["content"]) for m in messages) > self.max_chars:
-            return True
-        if self.max_tokens is not None:
-            return sum(self.count_tokens(m["content"]) for m in messages) > self.max_tokens
-        return False
-
-    def _excess(self, messages: list[dict[str, str]]) -> int:
-        """How many characters over the budget (tokens counted as about 4 characters)."""
-        excess = 0
-        if self.max_chars is not None:
-            excess = sum(len(m["content"]) for m in messages) - self.max_chars
-        if self.max_tokens is not None:
-            over = sum(self.count_tokens(m["content"]) for m in messages) - self.max_tokens
-            excess = max(excess, 4 * over)
-        return excess
-
     def view(self) -> tuple[list[dict[str, str]], dict[str, Any]]:
         """The budgeted messages and what it cost: ``chars``, ``elided_chars``,
-        ``dropped_turns``."""
-        msgs = [dict(m) for m in self.messages]
-        full = sum(len(m["content"]) for m in msgs)
-        dropped = 0
-        if self._over(msgs):
-            protected = max(2, len(msgs) - self.keep_last)
-            for i in range(1, protected):  # oldest first; the system prompt stays whole
-                msgs[i]["content"] = elide_middle(msgs[i]["content"], self.elided_chars)
-                if not self._over(msgs):
-                    break
-            first = msgs[1]["content"]
-            while self._over(msgs) and len(msgs) - 2 > self.keep_last:
-                del msgs[2:4]  # the oldest (assistant, user) pair
-                dropped += 1
-                note = f"[... {dropped} earlier turn(s) elided to fit the context ...]\n"
-                msgs[1]["content"] = note + first
-            # Last resort: shrink the largest message (the instruction last of all).
-            while self._over(msgs):
-                order = sorted(range(len(msgs)), key=lambda i: (i > 0, len(msgs[i]["content"])))
-                i = order[-1]
-                content = msgs[i]["content"]
-                keep = max(0, len(content) - self._excess(msgs) - 64)
-                shorter = elide_middle(content, keep)
-                if len(shorter) >= len(content):
-                    break
-                msgs[i]["content"] = shorter
-        chars = sum(len(m["content"]) for m in msgs)
-        return msgs, {"chars": chars, "elided_chars": full - chars, "dropped_turns": dropped}
+        ``dropped_turns`` (see :func:`fit_messages`)."""
+        return fit_messages(
+            self.messages,
+            max_chars=self.max_chars,
+            max_tokens=self.max_tokens,
+            count_tokens=self.count_tokens,
+            keep_last=self.keep_last,
+            elided_chars=self.elided_chars,
+        )
+
+
+def fit_messages(
+    messages: Sequence[dict[str, str]],
+    *,
+    max_chars: int | None = 100_000,
+    max_tokens: int | None = None,
+    count_tokens: Callable[[str], int] | None = None,
+    keep_last: int = 4,
+    elided_chars: int = 400,
+) -> tuple[list[dict[str, str]], dict[str, Any]]:
+    """Chat messages (system first) fitted to a budget, and what it cost.
+
+    The budget rule of :class:`ChatObservation` (which calls this), for any holder of a
+    conversation (an LLM agent keeps its own): the middle of the oldest turns is elided
+    first, then the oldest (assistant, user) pairs are dropped, the newest messages
+    last. ``messages`` is not changed.
+
+    Returns:
+        The messages to send, and ``chars``, ``elided_chars``, ``dropped_turns``.
+
+    >>> msgs = [{"role": "system", "content": "s"}, {"role": "user", "content": "x" * 50}]
+    >>> fit_messages(msgs, max_chars=None)[1]
+    {'chars': 51, 'elided_chars': 0, 'dropped_turns': 0}
+    """
+    count = count_tokens or _approx_tokens
+    keep_last = max(1, int(keep_last))
+
+    def over(msgs: list[dict[str, str]]) -> bool:
+        if max_chars is not None and sum(len(m["content"]) for m in msgs) > max_chars:
+            return True
+        if max_tokens is not None:
+            return sum(count(m["content"]) for m in msgs) > max_tokens
+        return False
+
+    def excess(msgs: list[dict[str, str]]) -> int:
+        """How many characters over the budget (tokens counted as about 4 characters)."""
+        chars = 0
+        if max_chars is not None:
+            chars = sum(len(m["content"]) for m in msgs) - max_chars
+        if max_tokens is not None:
+            tokens = sum(count(m["content"]) for m in msgs) - max_tokens
+            chars = max(chars, 4 * tokens)
+        return chars
+
+    msgs = [dict(m) for m in messages]
+    full = sum(len(m["content"]) for m in msgs)
+    dropped = 0
+    if over(msgs):
+        protected = max(2, len(msgs) - keep_last)
+        for i in range(1, protected):  # oldest first; the system prompt stays whole
+            msgs[i]["content"] = elide_middle(msgs[i]["content"], elided_chars)
+            if not over(msgs):
+                break
+        first = msgs[1]["content"]
+        while over(msgs) and len(msgs) - 2 > keep_last:
+            del msgs[2:4]  # the oldest (assistant, user) pair
+            dropped += 1
+            note = f"[... {dropped} earlier turn(s) elided to fit the context ...]\n"
+            msgs[1]["content"] = note + first
+        # Last resort: shrink the largest message (the instruction last of all).
+        while over(msgs):
+            order = sorted(range(len(msgs)), key=lambda i: (i > 0, len(msgs[i]["content"])))
+            i = order[-1]
+            content = msgs[i]["content"]
+            keep = max(0, len(content) - excess(msgs) - 64)
+            shorter = elide_middle(content, keep)
+            if len(shorter) >= len(content):
+                break
+            msgs[i]["content"] = shorter
+    chars = sum(len(m["content"]) for m in msgs)
+    return msgs, {"chars": chars, "elided_chars": full - chars, "dropped_turns": dropped}

@@ -1,10 +1,9 @@
-"""Helpers for the example tests: load an example as a module, run one as a script."""
+"""Helpers for the example tests: load an example as a module (``test_examples.run_example``
+runs one as a script)."""
 
 from __future__ import annotations
 
 import importlib.util
-import os
-import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -21,19 +20,3 @@ def load_example(name: str) -> ModuleType:
     sys.modules[spec.name] = module  # dataclasses look their module up
     spec.loader.exec_module(module)
     return module
-
-
-def run_example(name: str, *args: str, timeout: float) -> subprocess.CompletedProcess:
-    """``python examples/<name>.py ARGS`` with this checkout first on ``PYTHONPATH`` (so Ray's
-    worker processes import it too); raises with the output tail when it fails."""
-    path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)
-    proc = subprocess.run(
-        [sys.executable, str(EXAMPLES / f"{name}.py"), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": path},
-    )
-    assert proc.returncode == 0, (proc.stdout[-3000:], proc.stderr[-3000:])
-    return proc

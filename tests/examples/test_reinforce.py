@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from tests.examples.conftest import load_example, run_example
+from tests.examples.conftest import load_example
+from tests.examples.test_examples import run_example
 
 reinforce = load_example("reinforce_command_menu")
 
@@ -37,8 +38,8 @@ def test_the_policy_gradient_learns_a_contextual_choice():
 def test_reinforce_learns_the_menu(local_backend, tmp_path):
     out = tmp_path / "curve.json"
     png = tmp_path / "curve.png"
-    proc = run_example(
-        "reinforce_command_menu",
+    stdout = run_example(
+        "reinforce_command_menu.py",
         "--short",
         "--mode",
         "async",  # sub-envs reset and graded in parallel: about half the sync time
@@ -49,7 +50,7 @@ def test_reinforce_learns_the_menu(local_backend, tmp_path):
         timeout=600,
     )
     result = json.loads(out.read_text())
-    assert "success rate: start" in proc.stdout
-    assert result["end"] >= result["start"] + 0.3, proc.stdout
-    assert result["end"] >= 0.75, proc.stdout
-    assert png.exists() or "matplotlib is missing" in proc.stdout
+    assert "success rate: start" in stdout
+    assert result["end"] >= result["start"] + 0.3, stdout
+    assert result["end"] >= 0.75, stdout
+    assert png.exists() or "matplotlib is missing" in stdout

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.examples.conftest import run_example
+from tests.examples.test_examples import run_example
 from tests.rllib.conftest import require_torch
 from tests.vector.conftest import require_ray
 
@@ -17,8 +17,8 @@ def test_ppo_success_rate_rises(local_backend, tmp_path):
     require_ray()
     require_torch()
     out = tmp_path / "curve.json"
-    proc = run_example("rllib_ppo", "--short", "--json", str(out), timeout=600)
+    stdout = run_example("rllib_ppo.py", "--short", "--json", str(out), timeout=600)
     result = json.loads(out.read_text())
-    assert all(row["episodes"] > 0 for row in result["history"]), proc.stdout
-    assert result["end"] >= result["start"] + 0.25, proc.stdout
-    assert result["end"] >= 0.65, proc.stdout
+    assert all(row["episodes"] > 0 for row in result["history"]), stdout
+    assert result["end"] >= result["start"] + 0.25, stdout
+    assert result["end"] >= 0.65, stdout

@@ -136,3 +136,26 @@ def test_bad_use_raises(make, ray_env_class):
         ray_env_class(2, envs_per_actor=0, env_fn=make_napping_env)
     envs.close()
     envs.close()  # idempotent
+
+
+def test_send_reset_resets_some_without_waiting_for_others(make):
+    envs = make(num_envs=3, max_steps=5, autoreset_mode=AutoresetMode.DISABLED)
+    envs.reset(seed=0)
+    envs.send([0], ["nap 2"])
+    envs.send_reset([1, 2], seeds=[41, 42], options=[{"x": 1}, None])
+    started = time.monotonic()
+    ready, obs, rewards, terminated, truncated, infos = envs.recv(min_ready=2)
+    assert time.monotonic() - started < 1.5  # not held up by sub-env 0's step
+    assert ready.tolist() == [1, 2] and obs["output"] == ("", "")
+    assert rewards.tolist() == [0.0, 0.0] and not (terminated | truncated).any()
+    assert list(infos["task_id"]) == ["fake-task"] * 2  # the resets' infos
+    envs.send([1, 2], ["seed", "seed"])  # stepping after a send_reset needs no reset()
+    ready, obs, *_ = envs.recv(min_ready=3)
+    assert ready.tolist() == [0, 1, 2]
+    assert obs["output"] == ("napped\n", "41\n", "42\n")
+    with pytest.raises(ValueError, match="indices, 1 seeds"):
+        envs.send_reset([0, 1], seeds=[1])
+    envs.send_reset([0])
+    with pytest.raises(AlreadyPendingCallError):
+        envs.send_reset([0])
+    assert envs.recv()[0].tolist() == [0]
