@@ -190,7 +190,19 @@ class OracleAgent:
         return self._queue.pop(0) if self._queue else SUBMIT
 
 
-AGENTS: dict[str, Any] = {"oracle": OracleAgent, "null": NullAgent, "llm": LLMAgent}
+def _random_menu(**options: Any) -> Agent:
+    """``RandomMenuAgent`` (terminal_gym.rollout.menu imports this module: imported late)."""
+    from terminal_gym.rollout.menu import RandomMenuAgent
+
+    return RandomMenuAgent(**options)
+
+
+AGENTS: dict[str, Any] = {
+    "oracle": OracleAgent,
+    "null": NullAgent,
+    "llm": LLMAgent,
+    "random-menu": _random_menu,
+}
 
 
 def make_agent(name: str, **options: Any) -> Agent:

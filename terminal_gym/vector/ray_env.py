@@ -25,11 +25,12 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 import ray
+from gymnasium import spaces
 from gymnasium.error import AlreadyPendingCallError, ClosedEnvironmentError, NoAsyncCallError
 from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space, concatenate, create_empty_array
 
-from terminal_gym.envs import Command, Keys
+from terminal_gym.envs import Command, Keys, TerminalText
 from terminal_gym.vector.group import (
     CLOSE_TIMEOUT,
     EnvFactory,
@@ -463,9 +464,14 @@ class RayVectorEnv(VectorEnv):
 
     def _step_items(self, envs: Iterable[int], actions: Sequence[Any]) -> list:
         items = []
+        text = isinstance(self.single_action_space, (TerminalText, spaces.Text))
         for i, action in zip(envs, actions, strict=True):
-            if not isinstance(action, (str, Command, Keys)):
+            if text and not isinstance(action, (str, Command, Keys)):
                 raise TypeError(f"actions are str, Command or Keys, not {type(action).__name__}")
+            if not text:  # e.g. a menu's Discrete: plain Python values travel to the actors
+                action = action.item() if isinstance(action, np.generic) else action
+                if not self.single_action_space.contains(np.asarray(action)):
+                    raise ValueError(f"action {action!r} is not in {self.single_action_space}")
             if i in self._lost:
                 items.append((i, "lost", self._lost.pop(i)))
             elif not self._done[i]:

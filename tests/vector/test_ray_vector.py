@@ -159,3 +159,19 @@ def test_send_reset_resets_some_without_waiting_for_others(make):
     with pytest.raises(AlreadyPendingCallError):
         envs.send_reset([0])
     assert envs.recv()[0].tolist() == [0]
+
+
+def test_non_text_action_spaces_take_their_own_actions(ray_env_class):
+    """A sub-env with a numeric action space (a command menu's ``Discrete``) is stepped with
+    its actions, numpy integers included; actions outside the space are refused."""
+    from terminal_gym.vector.group import EnvFactory
+
+    envs = ray_env_class(2, envs_per_actor=2, env_fn=EnvFactory("CartPole-v1"))
+    try:
+        envs.reset(seed=0)
+        obs, rewards, *_ = envs.step(np.array([0, 1]))
+        assert obs.shape == (2, 4) and rewards.tolist() == [1.0, 1.0]
+        with pytest.raises(ValueError, match="not in Discrete"):
+            envs.step([0, 5])
+    finally:
+        envs.close()
