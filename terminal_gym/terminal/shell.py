@@ -143,6 +143,10 @@ def _encode(text: str) -> bytes:
         return text.encode("utf-8", "replace")
 
 
+#: Seconds between the Ctrl-Cs sent to a command past its timeout, within the grace.
+INTERRUPT_REPEAT = 1.0
+
+
 class ShellSession:
     """A persistent PTY bash inside a sandbox.
 
@@ -312,14 +316,25 @@ class ShellSession:
         if match is None:
             # Ctrl-C. The rest of the interrupted line (the nonce update) does not run,
             # so the prompt may still carry the previous command's nonce.
+            # Sent again each second of the grace: a Ctrl-C that lands while bash is
+            # still reading the action (a loaded machine) interrupts the reading, and
+            # the command may start after it.
             interrupted = True
+            end = time.monotonic() + self.interrupt_grace
             try:
-                self._write(b"\x03", time.monotonic() + 1.0, buf.append)
-                match = self._read_until_prompt(
-                    buf, time.monotonic() + self.interrupt_grace, {nonce, self._nonce}
-                )
+                while match is None and time.monotonic() < end:
+                    self._write(b"\x03", min(end, time.monotonic() + 1.0), buf.append)
+                    match = self._read_until_prompt(
+                        buf,
+                        min(end, time.monotonic() + INTERRUPT_REPEAT),
+                        {nonce, self._nonce},
+                        keep=True,  # a prompt may be arriving across the pause
+                    )
             except (pexpect.EOF, ShellError):
                 match = None
+            if match is None:
+                buf.append(self._leftover)
+                self._leftover = b""
             if match is None:
                 return self._after_death(command, buf, started, timed_out=True)
         exit_code, self.cwd = match
@@ -519,14 +534,15 @@ class ShellSession:
         return cut if m is not None and m.end() <= cut else pos
 
     def _read_until_prompt(
-        self, buf: BoundedBuffer, deadline: float, nonces: set[str]
+        self, buf: BoundedBuffer, deadline: float, nonces: set[str], *, keep: bool = False
     ) -> tuple[int, str] | None:
         """Read into ``buf`` until a sentinel prompt with one of ``nonces``.
 
-        Returns ``(exit code, cwd)``. Raw bytes stay in a small window until they are
-        known not to be part of a prompt, then move to ``buf``; prompts with another
-        nonce (a stale one, or one the agent printed) are dropped. Bytes after the
-        prompt are kept for the next read.
+        Returns ``(exit code, cwd)``, or ``None`` at the deadline. Raw bytes stay in a small
+        window until they are known not to be part of a prompt, then move to ``buf``;
+        prompts with another nonce (a stale one, or one the agent printed) are dropped.
+        Bytes after the prompt are kept for the next read, and so is the window at the
+        deadline with ``keep`` (the caller reads again: a prompt may straddle the pause).
         """
         window = bytearray()
         regex = self._prompt.regex
@@ -537,7 +553,10 @@ class ShellSession:
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                buf.append(bytes(window))
+                if keep:
+                    self._leftover = bytes(window) + self._leftover
+                else:
+                    buf.append(bytes(window))
                 return None
             chunk = self._read_chunk(min(remaining, 0.25))
             if not chunk:
