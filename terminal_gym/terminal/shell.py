@@ -504,6 +504,8 @@ class ShellSession:
             data = self._pty.child.read_nonblocking(_READ_SIZE, max(timeout, 0.0))
         except (pexpect.TIMEOUT, BlockingIOError, InterruptedError):
             return b""
+        except ValueError as exc:  # its descriptor was closed under us (sandbox closed)
+            raise pexpect.EOF(f"the shell's terminal is closed: {exc}") from exc
         expected, matched = self._echo_expected, self._echo_matched
         if matched >= len(expected):
             return data
@@ -615,6 +617,8 @@ class ShellSession:
         """
         assert self._pty is not None
         fd = self._pty.child.child_fd
+        if fd < 0:  # closed under us (the sandbox was closed from outside)
+            raise pexpect.EOF("the shell's terminal is closed")
         view = memoryview(data)
         progress = time.monotonic()
         while view:

@@ -213,3 +213,19 @@ def test_works_with_descriptors_above_1023(docker_backend):
         env.close()
         for fd in [*held, devnull]:
             os.close(fd)
+
+
+def test_sandbox_closed_from_outside_is_an_env_error(backend):
+    """A sandbox closed under the env (its PTY descriptor gone) is the env's failure,
+    reported as ``env_error``, never an exception; the next reset starts afresh."""
+    env = gym.make("TerminalLego-v0", tasks="builtin", task="find-prod-api-key", backend=backend)
+    try:
+        env.reset()
+        env.unwrapped.sandbox.close()
+        _, r, term, trunc, info = env.step("echo hi")
+        assert info["env_error"] and trunc and not term and r == 0.0
+        env.reset()
+        obs, *_ = env.step("echo hi")
+        assert obs["output"] == "hi\n"
+    finally:
+        env.close()
