@@ -495,6 +495,7 @@ class LocalSandbox:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_default_signals,
         )
         try:
             out, _ = proc.communicate(timeout=timeout)
@@ -616,9 +617,22 @@ class LocalSandbox:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+#: Signals a sandbox's processes start with at their default action, whatever the host
+#: process ignores (Python ignores SIGPIPE; a library may ignore SIGINT): an ignored
+#: signal is inherited, and bash cannot undo it, so Ctrl-C would not stop a command.
+_RESET_SIGNALS = tuple(
+    getattr(signal, name)
+    for name in (
+        "SIGPIPE", "SIGINT", "SIGQUIT", "SIGTERM", "SIGHUP", "SIGTSTP", "SIGTTIN",
+        "SIGTTOU", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGXFSZ",
+    )
+)  # fmt: skip
+
+
 def _default_signals() -> None:
-    """Python ignores SIGPIPE; the sandbox's shell must not inherit that."""
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    """Run in the child before exec: every signal of :data:`_RESET_SIGNALS` at its default."""
+    for sig in _RESET_SIGNALS:
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def _parse_env(args: str) -> dict[str, str]:

@@ -357,17 +357,6 @@ def test_bounded_disk_filler(env):
 # -- keys mode --------------------------------------------------------------------------
 
 
-def _settle(env, tries: int = 20) -> None:
-    """Wait, as a careful agent does, until the screen stops changing: on a loaded machine
-    output already written by an interrupted flood keeps draining for a while."""
-    last = None
-    for _ in range(tries):
-        screen = _step(env, Keys("", wait=0.5)).obs["screen"]
-        if screen == last:
-            return
-        last = screen
-
-
 @both_backends
 def test_keys_mode_flood_is_bounded(backend):
     env = _make(backend, mode="keys", render_mode="ansi")
@@ -377,15 +366,8 @@ def test_keys_mode_flood_is_bounded(backend):
         assert out.info["output_truncated"]
         assert "y" in out.obs["screen"]
         out = _step(env, Keys("\x03", wait=2.0))
-        _settle(env)
         out = _step(env, Keys("cat /dev/urandom | head -c 3000000; echo; echo done\r", wait=10))
-        _settle(env)
         env.render()
-        # Output a flood wrote before it died may still be on its way (a full screen of
-        # "y" looks the same as the next one): like a terminal, the env hands it to the
-        # next action. After that action, the shell answers exactly.
-        out = _step(env, Command("true", timeout=30))
-        assert not out.info["timed_out"]
         out = _step(env, Command("echo ok"))
         assert out.obs["output"] == "ok\n"
     finally:

@@ -258,3 +258,29 @@ def test_exec_timeout_kills_children(replay_sandbox):
     assert r.exit_code == -1
     assert r.output == "begun\n"
     assert _wait_gone(f"sleep\0{tag}\0".encode()) == []
+
+
+def test_ctrl_c_works_when_the_host_ignores_sigint(local_backend, shell_task):
+    """An ignored signal is inherited and bash cannot undo it: were SIGINT ignored in the
+    host process (as a library may leave it), a local sandbox's commands would ignore
+    Ctrl-C. The local backend starts them with default signal actions."""
+    import signal
+
+    from terminal_gym.terminal.shell import ShellSession
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sandbox = None
+    try:
+        sandbox = local_backend.create(shell_task)
+        sh = ShellSession(sandbox, timeout=10, workdir=shell_task.environment.workdir)
+        sh.start()
+        try:
+            r = sh.run("sleep 600", timeout=1)
+            assert r.interrupted and not r.restarted
+            assert sh.run("echo ok").output == "ok\n"
+        finally:
+            sh.close()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if sandbox is not None:
+            sandbox.close()

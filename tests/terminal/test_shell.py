@@ -102,12 +102,9 @@ def test_env_persists_and_image_env_visible(shell):
 
 
 def test_timeout_interrupts(shell):
-    # Ctrl-C alone ends the command; a loaded machine may take a while to show the prompt,
-    # so the test allows more than the default grace before a restart would be chosen.
-    shell.interrupt_grace = 10.0
     started = time.monotonic()
     r = shell.run("sleep 600", timeout=1)
-    assert time.monotonic() - started < 12
+    assert time.monotonic() - started < 5
     assert r.timed_out
     assert r.interrupted
     assert not r.restarted
