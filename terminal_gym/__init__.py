@@ -15,13 +15,41 @@ vectorization_mode="sync" | "async")``, and with no mode (or ``"vector_entry_poi
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 import gymnasium as gym
 
-from terminal_gym.envs import SUBMIT, Command, Keys, TerminalLegoEnv
+from terminal_gym._version import __version__
+from terminal_gym.actions import SUBMIT, Command, Keys
 from terminal_gym.errors import TerminalGymError
-from terminal_gym.tasks import Task, TaskSet, load_task
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    from terminal_gym.envs import TerminalLegoEnv
+    from terminal_gym.tasks import Task, TaskSet, load_task
+
+# The env stack (sandboxes, the PTY, the verifier) loads on first use, so importing a
+# lower layer (reading a trajectory file with `terminal_gym.data`) does not start it.
+_LAZY = {
+    "TerminalLegoEnv": "terminal_gym.envs",
+    "Task": "terminal_gym.tasks",
+    "TaskSet": "terminal_gym.tasks",
+    "load_task": "terminal_gym.tasks",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'terminal_gym' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "SUBMIT",
@@ -31,6 +59,7 @@ __all__ = [
     "TaskSet",
     "TerminalGymError",
     "TerminalLegoEnv",
+    "__version__",
     "load_task",
 ]
 

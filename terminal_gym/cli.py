@@ -475,7 +475,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_reap)
     _rollout_parser(sub)
     from terminal_gym.data.cli import add_parser as add_egs_parser
-    from terminal_gym.tasks.pipeline.cli import add_parser as add_tasks_parser
+    from terminal_gym.pipeline.cli import add_parser as add_tasks_parser
 
     add_tasks_parser(sub)
     add_egs_parser(sub)

@@ -26,7 +26,8 @@ __all__ = ["add_parser", "cmd_report"]
 
 def cmd_report(args: argparse.Namespace) -> int:
     from terminal_gym.data.report import oracle_trajectories, write_report
-    from terminal_gym.data.schema import load_trajectories, to_jsonable
+    from terminal_gym.data.schema import load_trajectories
+    from terminal_gym.render import to_jsonable
 
     trajectories = load_trajectories(args.files) if args.files else []
     if args.oracle:

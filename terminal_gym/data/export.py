@@ -32,18 +32,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from terminal_gym.data.schema import (
+from terminal_gym._version import __version__
+from terminal_gym.actions import SUBMIT, Command, Keys
+from terminal_gym.data.schema import SCHEMA_VERSION, Step, Trajectory, dumps
+from terminal_gym.render import (
     DEFAULT_SYSTEM_PROMPT,
-    SCHEMA_VERSION,
-    Step,
-    Trajectory,
     action_text,
-    dumps,
     is_submit,
     observation_text,
     to_jsonable,
 )
-from terminal_gym.envs import SUBMIT, Command, Keys
 
 __all__ = [
     "ATIF_VERSION",
@@ -215,7 +213,7 @@ def _tool_calls(step: Step, index: int) -> list[dict[str, Any]]:
     elif isinstance(action, Command):
         call("bash", {"command": action.text, "timeout": action.timeout})
     elif isinstance(step.info.get("commands"), list):  # a model reply a parser split up
-        from terminal_gym.wrappers.action import parse_terminus_json
+        from terminal_gym.replies import parse_terminus_json
 
         parsed = parse_terminus_json(action_text(action))
         if parsed.error is None:
@@ -268,8 +266,6 @@ def to_atif(
 ) -> dict[str, Any]:
     """The trajectory as an ATIF document (a JSON-ready dict); ``system_prompt`` as in
     :func:`to_chat_messages`."""
-    from terminal_gym import __version__
-
     meta = trajectory.metadata
     egs = trajectory.ensure_egs()
     steps: list[dict[str, Any]] = [

@@ -22,9 +22,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from terminal_gym.data.schema import Step, Trajectory, to_jsonable
+from terminal_gym.actions import SUBMIT, Command
+from terminal_gym.data.schema import Step, Trajectory
 from terminal_gym.data.select import metrics
-from terminal_gym.envs import SUBMIT, Command
+from terminal_gym.render import to_jsonable
 
 __all__ = [
     "format_table",

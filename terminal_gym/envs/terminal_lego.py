@@ -30,6 +30,7 @@ from typing import Any, Literal
 import gymnasium as gym
 from gymnasium import spaces
 
+from terminal_gym.actions import SUBMIT, Command, Keys
 from terminal_gym.envs.spaces import CommandSpace, TerminalText
 from terminal_gym.errors import SandboxError, TerminalGymError
 from terminal_gym.sandbox import Backend, make_backend
@@ -39,28 +40,9 @@ from terminal_gym.tasks import Task, TaskSet
 from terminal_gym.terminal import CommandResult, ShellSession
 from terminal_gym.verifier import TamperPolicy, verify
 
-#: The action that ends the episode and runs the verifier.
-SUBMIT = "<|submit|>"
-
 Mode = Literal["command", "keys"]
 #: Characters of the working directory in an observation (a deeper one keeps its tail).
 _CWD_CHARS = 4096
-
-
-@dataclass(frozen=True)
-class Command:
-    """Run ``text`` as a shell command to completion, with an optional timeout."""
-
-    text: str
-    timeout: float | None = None
-
-
-@dataclass(frozen=True)
-class Keys:
-    """Send ``text`` as raw keystrokes and wait up to ``wait`` seconds for output."""
-
-    text: str
-    wait: float | None = None
 
 
 @dataclass(frozen=True)

@@ -28,9 +28,10 @@ from typing import Any, Protocol
 
 import gymnasium as gym
 
-from terminal_gym.data.schema import Step, Trajectory, to_jsonable
+from terminal_gym.data.schema import Step, Trajectory
 from terminal_gym.envs import SUBMIT, Command, Keys, TerminalLegoEnv
 from terminal_gym.errors import TerminalGymError
+from terminal_gym.render import to_jsonable
 from terminal_gym.rollout.llm import LLMAgent, LLMEndpointError
 
 #: Seconds the oracle's script may run when the task gives the agent no budget.

@@ -55,8 +55,9 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode
 
-from terminal_gym.data.schema import Trajectory, dumps, iter_trajectories, to_jsonable
+from terminal_gym.data.schema import Trajectory, dumps, iter_trajectories
 from terminal_gym.errors import TerminalGymError
+from terminal_gym.render import to_jsonable
 from terminal_gym.rollout.agents import AGENTS, Agent, EpisodeRecorder, make_agent, run_episode
 from terminal_gym.rollout.llm import LLMAgent, LLMEndpointError, llm_env, make_client
 from terminal_gym.tasks import Task, TaskSet

@@ -43,9 +43,9 @@ from typing import Any
 
 import gymnasium as gym
 
-from terminal_gym.data.schema import observation_text, to_jsonable
 from terminal_gym.envs import SUBMIT
 from terminal_gym.errors import TerminalGymError
+from terminal_gym.render import observation_text, to_jsonable
 from terminal_gym.wrappers.action import ParseFencedCode, ParseTerminusJSON, ParseXMLCommands
 from terminal_gym.wrappers.observation import ObservationToText, TruncateOutput, fit_messages
 

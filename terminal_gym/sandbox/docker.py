@@ -55,6 +55,7 @@ from terminal_gym.errors import (
     SandboxError,
     ToolchainError,
 )
+from terminal_gym.output import BoundedBuffer
 from terminal_gym.sandbox.base import (
     LABEL_OWNER,
     LABEL_TASK,
@@ -71,14 +72,21 @@ from terminal_gym.sandbox.base import (
 from terminal_gym.sandbox.images import ensure_image, find_ca_bundle, parse_image_map
 from terminal_gym.sandbox.toolchain import MOUNT, Toolchain, ensure_toolchain
 from terminal_gym.tasks.spec import Task
-from terminal_gym.terminal.output import BoundedBuffer
-from terminal_gym.terminal.shell import KILL_SESSION_SH
 
 _DIFF_KINDS: dict[int, Literal["added", "modified", "deleted"]] = {
     0: "modified",
     1: "added",
     2: "deleted",
 }
+# Kills every process in the session of the shell whose pid is $1 (POSIX sh + /proc,
+# so it works in images without procps).
+KILL_SESSION_SH = (
+    'for p in /proc/[0-9]*; do read -r st < "$p/stat" 2>/dev/null || continue; '
+    'set -- ${st##*) }; [ "$4" = "$0" ] && kill -9 "${p#/proc/}" 2>/dev/null; done; '
+    'kill -9 "$0" 2>/dev/null; true'
+)
+
+
 _LISTING_MARK = "__TG_PROGRAMS__"
 _reaped_once = False
 _reap_lock = threading.Lock()

@@ -51,6 +51,7 @@ from terminal_gym.errors import (
     ToolchainError,
     UnsupportedTaskError,
 )
+from terminal_gym.output import BoundedBuffer
 from terminal_gym.sandbox.base import (
     STANDARD_PATH,
     ExecResult,
@@ -61,7 +62,6 @@ from terminal_gym.sandbox.base import (
 from terminal_gym.sandbox.toolchain import MOUNT, Toolchain, ensure_toolchain
 from terminal_gym.tasks import dockerfile
 from terminal_gym.tasks.spec import Task
-from terminal_gym.terminal.output import BoundedBuffer
 
 _SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc", "opt")
 #: System directories that stay the host's, read-only, even when a task writes into them

@@ -1,6 +1,6 @@
 """The PTY: a persistent bash per episode (:class:`ShellSession`) and its screen."""
 
-from terminal_gym.terminal.output import BoundedBuffer, clean, strip_ansi
+from terminal_gym.output import BoundedBuffer, clean, strip_ansi
 from terminal_gym.terminal.screen import Screen
 from terminal_gym.terminal.shell import CommandResult, ShellSession
 

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 import pexpect
 
 from terminal_gym.errors import SandboxDiedError, ShellError
-from terminal_gym.terminal.output import BoundedBuffer
+from terminal_gym.output import BoundedBuffer
 from terminal_gym.terminal.screen import Screen
 
 if TYPE_CHECKING:
@@ -63,14 +63,6 @@ _TTY_SPECIAL = re.compile(r"[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f]")
 #: it spends writing keys at all.
 _KEYS_STALL = 5.0
 _KEYS_WRITE_LIMIT = 60.0
-
-# Kills every process in the session of the shell whose pid is $1 (POSIX sh + /proc,
-# so it works in images without procps).
-KILL_SESSION_SH = (
-    'for p in /proc/[0-9]*; do read -r st < "$p/stat" 2>/dev/null || continue; '
-    'set -- ${st##*) }; [ "$4" = "$0" ] && kill -9 "${p#/proc/}" 2>/dev/null; done; '
-    'kill -9 "$0" 2>/dev/null; true'
-)
 
 
 @dataclass(frozen=True)

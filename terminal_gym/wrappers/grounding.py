@@ -15,9 +15,8 @@ import gymnasium as gym
 from gymnasium.core import ActType, ObsType
 from gymnasium.utils import RecordConstructorArgs
 
-from terminal_gym.data.schema import to_jsonable
-from terminal_gym.envs import SUBMIT
-from terminal_gym.wrappers.action import _command_text
+from terminal_gym.actions import SUBMIT, command_text
+from terminal_gym.render import to_jsonable
 
 __all__ = ["GroundingInfo", "label_to_info"]
 
@@ -172,7 +171,7 @@ class GroundingInfo(gym.Wrapper[ObsType, ActType, ObsType, ActType], RecordConst
             return []
         if not (isinstance(action, str) or hasattr(action, "text")):
             return []
-        command = _command_text(action)
+        command = command_text(action)
         if command is None:
             return []
         return [label_to_info(self.analyzer.step(command, cwd=cwd))]

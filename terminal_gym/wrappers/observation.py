@@ -31,14 +31,9 @@ from gymnasium.core import ActType
 from gymnasium.spaces import Space
 from gymnasium.utils import RecordConstructorArgs
 
-from terminal_gym.data.schema import (
-    DEFAULT_SYSTEM_PROMPT,
-    action_text,
-    files_text,
-    observation_text,
-)
 from terminal_gym.envs.spaces import TerminalText
-from terminal_gym.terminal.output import omission_marker
+from terminal_gym.output import omission_marker
+from terminal_gym.render import DEFAULT_SYSTEM_PROMPT, action_text, files_text, observation_text
 
 __all__ = [
     "AddScreenObservation",

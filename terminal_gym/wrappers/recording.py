@@ -19,7 +19,8 @@ import gymnasium as gym
 from gymnasium.core import ActType, ObsType
 from gymnasium.utils import RecordConstructorArgs
 
-from terminal_gym.data.schema import SCHEMA_VERSION, dumps, encode_action, to_jsonable
+from terminal_gym.data.schema import SCHEMA_VERSION, dumps
+from terminal_gym.render import to_jsonable
 
 __all__ = ["RecordTrajectory"]
 
@@ -139,7 +140,7 @@ class RecordTrajectory(gym.Wrapper[ObsType, ActType, ObsType, ActType], RecordCo
                     {
                         "event": "error",
                         "index": self._steps + 1,
-                        "action": encode_action(action),
+                        "action": to_jsonable(action),
                         "error": f"{type(exc).__name__}: {exc}",
                         "t": time.monotonic() - self._started,
                     }
@@ -152,7 +153,7 @@ class RecordTrajectory(gym.Wrapper[ObsType, ActType, ObsType, ActType], RecordCo
                 {
                     "event": "step",
                     "index": self._steps,
-                    "action": encode_action(action),
+                    "action": to_jsonable(action),
                     "observation": obs,
                     "reward": reward,
                     "terminated": terminated,

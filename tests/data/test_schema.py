@@ -15,7 +15,7 @@ from terminal_gym.data import (
     load_trajectories,
     save_trajectories,
 )
-from terminal_gym.data.schema import observation_text, status_line, to_jsonable
+from terminal_gym.render import observation_text, status_line, to_jsonable
 from tests.data.samples import keys_trajectory, trajectory
 
 

@@ -18,7 +18,7 @@ def cli(argv: list[str]) -> int:
 
     (The main parser wires them in with the same :func:`add_parser`.)
     """
-    from terminal_gym.tasks.pipeline.cli import add_parser
+    from terminal_gym.pipeline.cli import add_parser
 
     parser = argparse.ArgumentParser(prog="terminal-gym")
     add_parser(parser.add_subparsers(dest="command", required=True))

@@ -17,7 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from terminal_gym.tasks.pipeline.construct import STEPS
+from terminal_gym.pipeline.construct import STEPS
 
 _STEP = re.compile(r"Task construction step: (\w+)")
 

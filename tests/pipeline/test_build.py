@@ -7,10 +7,10 @@ import json
 
 import pytest
 
+from terminal_gym.pipeline.build import Progress, build_tasks, read_journal
+from terminal_gym.pipeline.llm import ChatClient
+from terminal_gym.pipeline.sources import read_sources
 from terminal_gym.tasks import TaskSet
-from terminal_gym.tasks.pipeline.build import Progress, build_tasks, read_journal
-from terminal_gym.tasks.pipeline.llm import ChatClient
-from terminal_gym.tasks.pipeline.sources import read_sources
 from tests.pipeline.conftest import COUNT_ERRORS, cli
 from tests.pipeline.fake_llm import (
     FakeLLM,

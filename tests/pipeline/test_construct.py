@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import os
 
-from terminal_gym.tasks.pipeline.construct import (
+from terminal_gym.pipeline.construct import (
     ConstructionRejected,
     check_dockerfile,
     construct_task,
     parse_file_blocks,
 )
-from terminal_gym.tasks.pipeline.llm import ChatClient
-from terminal_gym.tasks.pipeline.sources import Source
+from terminal_gym.pipeline.llm import ChatClient
+from terminal_gym.pipeline.sources import Source
 from tests.pipeline.conftest import COUNT_ERRORS
 from tests.pipeline.fake_llm import FakeLLM, StepScript, file_blocks, read_files, task_replies
 

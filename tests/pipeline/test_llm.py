@@ -7,8 +7,8 @@ import ssl
 
 import pytest
 
-from terminal_gym.tasks.pipeline import llm
-from terminal_gym.tasks.pipeline.llm import ChatClient, LLMError
+from terminal_gym.pipeline import llm
+from terminal_gym.pipeline.llm import ChatClient, LLMError
 from tests.pipeline.fake_llm import FakeLLM, Reply
 
 

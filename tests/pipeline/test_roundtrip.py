@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from terminal_gym.pipeline.roundtrip import REJECTED_FILE, file_task, verify_task_dir
 from terminal_gym.tasks import TaskSet
-from terminal_gym.tasks.pipeline.roundtrip import REJECTED_FILE, file_task, verify_task_dir
 from tests.pipeline.conftest import cli
 
 WRONG_SOLVE = (

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from terminal_gym.errors import TerminalGymError
-from terminal_gym.tasks.pipeline import PipelineError
-from terminal_gym.tasks.pipeline.sources import Source, SourceFormatError, read_sources
+from terminal_gym.pipeline import PipelineError
+from terminal_gym.pipeline.sources import Source, SourceFormatError, read_sources
 
 
 def write_jsonl(path, records):

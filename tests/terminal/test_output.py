@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from terminal_gym.terminal.output import BoundedBuffer, clean, omission_marker, strip_ansi
+from terminal_gym.output import BoundedBuffer, clean, omission_marker, strip_ansi
 
 
 def test_small_output_is_kept_whole():

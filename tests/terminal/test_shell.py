@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from terminal_gym.terminal.output import omission_marker
+from terminal_gym.output import omission_marker
 from terminal_gym.terminal.shell import ShellSession
 
 pytestmark = pytest.mark.parametrize(

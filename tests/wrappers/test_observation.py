@@ -10,7 +10,7 @@ from gymnasium.utils.env_checker import check_env
 
 from terminal_gym import SUBMIT, Command
 from terminal_gym.envs import TerminalLegoEnv
-from terminal_gym.terminal.output import omission_marker
+from terminal_gym.output import omission_marker
 from terminal_gym.wrappers import (
     AddScreenObservation,
     ChatObservation,

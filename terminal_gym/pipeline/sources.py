@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from terminal_gym.tasks.pipeline import PipelineError
+from terminal_gym.pipeline import PipelineError
 
 __all__ = ["Source", "SourceFormatError", "iter_sources", "read_sources", "slugify"]
 

@@ -17,11 +17,11 @@ The Terminal-Lego pipeline in three stages, one module each:
 and a journal that makes the run resumable (:func:`build_tasks`); :mod:`.cli` adds
 ``terminal-gym tasks build`` and ``terminal-gym tasks verify``.
 
-Names are imported lazily, so ``import terminal_gym.tasks.pipeline.sources`` does
+Names are imported lazily, so ``import terminal_gym.pipeline.sources`` does
 not pull in the sandbox layer.
 
 Example:
-    >>> from terminal_gym.tasks.pipeline import Source
+    >>> from terminal_gym.pipeline import Source
     >>> Source.create(title="Count ERROR lines", body="How do I count them?").id
     'count-error-lines-afc8c5c2'
 """
@@ -34,15 +34,15 @@ from typing import TYPE_CHECKING, Any
 from terminal_gym.errors import TerminalGymError
 
 if TYPE_CHECKING:
-    from terminal_gym.tasks.pipeline.build import build_tasks, read_journal
-    from terminal_gym.tasks.pipeline.construct import (
+    from terminal_gym.pipeline.build import build_tasks, read_journal
+    from terminal_gym.pipeline.construct import (
         Construction,
         ConstructionRejected,
         construct_task,
     )
-    from terminal_gym.tasks.pipeline.llm import ChatClient, ChatModel, LLMError
-    from terminal_gym.tasks.pipeline.roundtrip import RoundTrip, file_task, verify_task_dir
-    from terminal_gym.tasks.pipeline.sources import Source, SourceFormatError, read_sources
+    from terminal_gym.pipeline.llm import ChatClient, ChatModel, LLMError
+    from terminal_gym.pipeline.roundtrip import RoundTrip, file_task, verify_task_dir
+    from terminal_gym.pipeline.sources import Source, SourceFormatError, read_sources
 
 __all__ = [
     "ChatClient",

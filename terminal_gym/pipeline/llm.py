@@ -28,7 +28,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from terminal_gym.tasks.pipeline import PipelineError
+from terminal_gym.pipeline import PipelineError
 
 __all__ = ["CA_BUNDLE_VARS", "ChatClient", "ChatModel", "LLMError", "Message", "Usage"]
 

@@ -35,22 +35,22 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from terminal_gym.errors import TerminalGymError
-from terminal_gym.sandbox import Backend, make_backend
-from terminal_gym.tasks.pipeline import PipelineError
-from terminal_gym.tasks.pipeline.construct import (
+from terminal_gym.pipeline import PipelineError
+from terminal_gym.pipeline.construct import (
     DEFAULT_BASE_IMAGE,
     ConstructionRejected,
     construct_task,
 )
-from terminal_gym.tasks.pipeline.llm import ChatModel, LLMError
-from terminal_gym.tasks.pipeline.roundtrip import (
+from terminal_gym.pipeline.llm import ChatModel, LLMError
+from terminal_gym.pipeline.roundtrip import (
     REJECTED_SUBDIR,
     TASKS_SUBDIR,
     file_task,
     verify_task_dir,
     write_rejection,
 )
-from terminal_gym.tasks.pipeline.sources import Source, read_sources
+from terminal_gym.pipeline.sources import Source, read_sources
+from terminal_gym.sandbox import Backend, make_backend
 
 __all__ = [
     "JOURNAL_FILE",

@@ -36,8 +36,8 @@ def _make_backend(args: argparse.Namespace) -> Any:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from terminal_gym.tasks.pipeline.build import build_tasks
-    from terminal_gym.tasks.pipeline.llm import ChatClient
+    from terminal_gym.pipeline.build import build_tasks
+    from terminal_gym.pipeline.llm import ChatClient
 
     if args.workers < 1:
         raise TerminalGymError("--workers must be at least 1")
@@ -103,7 +103,7 @@ def _task_dirs(paths: list[str]) -> list[Path]:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from terminal_gym.tasks.pipeline.roundtrip import file_task, verify_task_dir
+    from terminal_gym.pipeline.roundtrip import file_task, verify_task_dir
 
     dirs = _task_dirs(args.dirs)
     backend = _make_backend(args)
@@ -148,7 +148,7 @@ def _backend_args(p: argparse.ArgumentParser) -> None:
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``tasks`` (with ``build`` and ``verify``) to the main parser's subparsers."""
-    from terminal_gym.tasks.pipeline.construct import DEFAULT_BASE_IMAGE
+    from terminal_gym.pipeline.construct import DEFAULT_BASE_IMAGE
 
     tasks = subparsers.add_parser("tasks", help="construct tasks from issues with an LLM")
     sub = tasks.add_subparsers(dest="tasks_command", required=True)
