@@ -91,20 +91,20 @@ def _task_sets(
     ``difficulty``; other words are family instance ids (``<name>-d<k>-s<seed>``) or
     bundled task ids.
     """
-    from terminal_gym.tasks import TaskSet, builtin_dir, is_task_dir, load_task
+    from terminal_gym.tasks import Task, TaskSet, builtin_dir, is_task_dir, load_task
     from terminal_gym.tasks.taskset import FAMILY_PREFIX
 
     if difficulty is not None and not any(i.startswith(FAMILY_PREFIX) for i in items):
         raise TerminalGymError("--difficulty applies to family:<name> task arguments only")
     if not items:
         return TaskSet.from_source(default)
-    from terminal_gym.tasks.families import find_task
+    from terminal_gym.tasks.families import FamilySource, find_task
 
     builtin = None  # loaded only when a bare id needs it
-    tasks = []
+    tasks: list[Task] = []
     for item in items:
         if item.startswith(FAMILY_PREFIX):
-            family = TaskSet.from_source(item, difficulty=difficulty)
+            family = FamilySource.from_spec(item, difficulty)
             tasks.extend(family.task(seed) for seed in seeds)
         elif Path(item).exists():
             tasks.extend(TaskSet.from_source(item))

@@ -36,7 +36,7 @@ from terminal_gym.errors import SandboxError, TerminalGymError
 from terminal_gym.sandbox import Backend, make_backend
 from terminal_gym.sandbox.base import Sandbox
 from terminal_gym.sandbox.pool import PooledSandbox, Preparer, SandboxPool
-from terminal_gym.tasks import Task, TaskSet
+from terminal_gym.tasks import Task, TaskSet, TaskSource, load_tasks
 from terminal_gym.terminal import CommandResult, ShellSession
 from terminal_gym.verifier import TamperPolicy, verify
 
@@ -163,8 +163,8 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             ("cols", cols, True),
         ):
             _check_positive(name, value, integer=integer)
-        self.tasks = TaskSet.from_source(tasks, difficulty=difficulty)
-        if not self.tasks.infinite and len(self.tasks) == 0:
+        self.tasks: TaskSource = load_tasks(tasks, difficulty=difficulty)
+        if isinstance(self.tasks, TaskSet) and len(self.tasks) == 0:
             raise TerminalGymError(f"no tasks found in {tasks!r}")
         if task is not None:
             self.tasks[task]  # fail early on an unknown id

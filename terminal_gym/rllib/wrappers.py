@@ -28,7 +28,7 @@ from gymnasium import spaces
 from terminal_gym.envs import TerminalLegoEnv
 from terminal_gym.errors import TerminalGymError
 from terminal_gym.rollout.menu import CommandMenu, MenuError, menu_for
-from terminal_gym.tasks.families import FamilyTaskSet
+from terminal_gym.tasks.families import FamilySource
 from terminal_gym.vector.group import blank
 
 __all__ = ["CatchEnvErrors", "MenuAction"]
@@ -59,7 +59,7 @@ class MenuAction(gym.ActionWrapper, gym.utils.RecordConstructorArgs):
         if not isinstance(base, TerminalLegoEnv):
             raise MenuError("MenuAction wraps a TerminalLego-v0 env")
         if menu is None:
-            if not isinstance(base.tasks, FamilyTaskSet):
+            if not isinstance(base.tasks, FamilySource):
                 raise MenuError(
                     "MenuAction needs tasks='family:<name>' (or an explicit menu): "
                     f"{base.tasks!r} has no command menu"

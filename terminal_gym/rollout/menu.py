@@ -30,11 +30,11 @@ Two kinds of menu:
 :func:`~terminal_gym.rollout.agents.run_episode`): the baseline a trained policy must beat.
 
 Example:
-    >>> from terminal_gym.tasks import TaskSet
+    >>> from terminal_gym.tasks import load_tasks
     >>> menu = menu_for("git-history")
     >>> menu.labels
     ('show-log', 'show-reflog', 'restore-file', 'recover-commit', 'submit')
-    >>> task = TaskSet.from_source("family:git-history")[3]  # a "restore" instance
+    >>> task = load_tasks("family:git-history")[3]  # a "restore" instance
     >>> [menu.labels[i] for i in menu.solution(task)]
     ['restore-file', 'submit']
 """

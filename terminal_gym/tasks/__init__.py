@@ -5,6 +5,8 @@
 * :mod:`.formats` - :func:`load_task` for Terminal-Bench 2 / Harbor (``task.toml``)
   and Terminal-Bench 1 (``task.yaml``) directories.
 * :mod:`.taskset` - :class:`TaskSet`, :func:`builtin_dir`.
+* :mod:`.source` - the :class:`TaskSource` protocol, :func:`load_tasks` (task sets
+  and procedural families alike).
 
 Example:
     >>> from terminal_gym.tasks import TaskSet
@@ -16,6 +18,7 @@ Example:
 from __future__ import annotations
 
 from terminal_gym.tasks.formats import is_task_dir, load_harbor_task, load_task, load_tb1_task
+from terminal_gym.tasks.source import TaskSource, load_tasks
 from terminal_gym.tasks.spec import (
     DEFAULT_BUILD_TIMEOUT_SEC,
     DEFAULT_VERIFIER_TIMEOUT_SEC,
@@ -28,7 +31,7 @@ from terminal_gym.tasks.spec import (
     Task,
     VerifierSpec,
 )
-from terminal_gym.tasks.taskset import TaskSet, TaskSource, builtin_dir
+from terminal_gym.tasks.taskset import TaskSet, builtin_dir
 
 __all__ = [
     "DEFAULT_BUILD_TIMEOUT_SEC",
@@ -47,5 +50,6 @@ __all__ = [
     "is_task_dir",
     "load_harbor_task",
     "load_task",
+    "load_tasks",
     "load_tb1_task",
 ]

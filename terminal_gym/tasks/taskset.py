@@ -5,8 +5,9 @@
   and seeded sampling.
 * :func:`builtin_dir` - where the tasks shipped with the package live.
 
-Procedural families (``"family:<name>"``) come back as an infinite
-:class:`~terminal_gym.tasks.families.FamilyTaskSet`, a subclass.
+A task set is one kind of :class:`~terminal_gym.tasks.source.TaskSource`, the finite
+one; a procedural family (:class:`~terminal_gym.tasks.families.FamilySource`) is the
+other. :func:`terminal_gym.tasks.load_tasks` opens either from a source string.
 
 Example:
     >>> import numpy as np
@@ -30,14 +31,14 @@ from terminal_gym.errors import TaskFormatError, TaskNotFoundError
 from terminal_gym.tasks.formats import is_task_dir, load_task
 from terminal_gym.tasks.spec import Task
 
-__all__ = ["FAMILY_PREFIX", "TaskSet", "TaskSource", "builtin_dir"]
+__all__ = ["FAMILY_PREFIX", "SourceLike", "TaskSet", "builtin_dir"]
 
 #: Sources starting with this prefix name a procedural task family.
 FAMILY_PREFIX = "family:"
 #: How deep below a source directory task directories are looked for.
 MAX_SEARCH_DEPTH = 3
 
-TaskSource = Union[str, "os.PathLike[str]", Task, "TaskSet", Iterable["TaskSource"]]
+SourceLike = Union[str, "os.PathLike[str]", Task, "TaskSet", Iterable["SourceLike"]]
 """What :meth:`TaskSet.from_source` accepts."""
 
 
@@ -65,9 +66,8 @@ class TaskSet(Sequence[Task]):
             was skipped while loading; empty unless ``skip_invalid=True`` was used.
     """
 
-    #: ``True`` for task sets without an end (procedural families): ``len()`` is then
-    #: ``sys.maxsize`` and ids cannot be listed.
-    infinite: ClassVar[bool] = False
+    #: A task set has an end (see :class:`~terminal_gym.tasks.source.TaskSource`).
+    finite: ClassVar[bool] = True
 
     def __init__(self, tasks: Iterable[Task], *, errors: Iterable[TaskFormatError] = ()):
         self._tasks: tuple[Task, ...] = tuple(tasks)
@@ -89,13 +89,7 @@ class TaskSet(Sequence[Task]):
     # -- construction ---------------------------------------------------------------
 
     @classmethod
-    def from_source(
-        cls,
-        source: TaskSource,
-        *,
-        skip_invalid: bool = False,
-        difficulty: int | str | None = None,
-    ) -> TaskSet:
+    def from_source(cls, source: SourceLike, *, skip_invalid: bool = False) -> TaskSet:
         """Build a task set from tasks on disk, task objects, or a mix.
 
         Args:
@@ -108,16 +102,14 @@ class TaskSet(Sequence[Task]):
                   skipped, task directories not descended into);
                 * a :class:`~terminal_gym.tasks.spec.Task`, or a :class:`TaskSet`
                   (returned as is);
-                * a list (any iterable) of the above, concatenated in order;
-                * ``"family:<name>"`` (or ``"family:<name>?difficulty=<k>"``): a procedural
-                  task family, returned as an infinite
-                  :class:`~terminal_gym.tasks.families.FamilyTaskSet`; it cannot be
-                  part of a list.
+                * a list (any iterable) of the above, concatenated in order.
+
+                A procedural family (``"family:<name>"``) has no end, so it is no task
+                set: :func:`terminal_gym.tasks.load_tasks` opens it, and
+                ``FamilySource.take(n)`` gives a finite task set of its seeds.
             skip_invalid: when searching a directory, skip malformed tasks and collect
                 their errors in :attr:`errors` instead of raising. A path that names a
                 single task directory always raises.
-            difficulty: for a family source, the level: ``1``-``3`` or
-                ``"easy"``/``"medium"``/``"hard"`` (default 1). Other sources reject it.
 
         Returns:
             The task set.
@@ -125,22 +117,8 @@ class TaskSet(Sequence[Task]):
         Raises:
             TaskFormatError: a task is malformed (and ``skip_invalid`` is false), a path
                 does not exist or holds no tasks, or two tasks share an id.
-            TaskNotFoundError: a ``"family:"`` source names no known family.
-            ValueError: an unknown difficulty, or a difficulty for a source that is not
-                a family.
-            TypeError: ``source`` is of an unsupported type, or a list holds a family.
+            TypeError: ``source`` is of an unsupported type, or names a family.
         """
-        if isinstance(source, str) and source.startswith(FAMILY_PREFIX):
-            from terminal_gym.tasks.families import FamilyTaskSet
-
-            return FamilyTaskSet.from_spec(source, difficulty)
-        if difficulty is not None:
-            if getattr(source, "infinite", False):
-                return source.with_difficulty(difficulty)  # type: ignore[union-attr]
-            raise ValueError(
-                f"difficulty={difficulty!r} applies to 'family:<name>' sources only, "
-                f"not to {source!r}"
-            )
         if isinstance(source, TaskSet):
             return source
         tasks: list[Task] = []
@@ -276,16 +254,17 @@ def _as_set(value: str | Collection[str] | None) -> frozenset[str] | None:
 
 
 def _collect(
-    source: TaskSource, tasks: list[Task], errors: list[TaskFormatError], *, skip_invalid: bool
+    source: SourceLike, tasks: list[Task], errors: list[TaskFormatError], *, skip_invalid: bool
 ) -> None:
     if isinstance(source, Task):
         tasks.append(source)
-    elif (isinstance(source, str) and source.startswith(FAMILY_PREFIX)) or getattr(
-        source, "infinite", False
+    elif (isinstance(source, str) and source.startswith(FAMILY_PREFIX)) or (
+        getattr(source, "finite", True) is False
     ):
         raise TypeError(
-            f"{source!r} is an infinite procedural family and cannot be part of a list; "
-            "pass it alone, or a finite slice of it (FamilyTaskSet.take(n))"
+            f"{source!r} is an infinite procedural family, not a task set: open it alone "
+            "with terminal_gym.tasks.load_tasks, or take a finite slice of it "
+            "(FamilySource.take(n))"
         )
     elif isinstance(source, TaskSet):
         tasks.extend(source)

@@ -8,7 +8,7 @@ import pytest
 from terminal_gym import SUBMIT
 from terminal_gym.rollout.agents import run_episode
 from terminal_gym.rollout.menu import MENUS, MenuError, RandomMenuAgent, menu_for
-from terminal_gym.tasks import TaskSet
+from terminal_gym.tasks import load_tasks
 from terminal_gym.tasks.families import FAMILIES
 
 #: Per family, a pick sequence that always fails (the plausible mistake where the menu
@@ -51,7 +51,7 @@ def test_every_family_has_a_menu_with_inspect_act_submit():
 
 
 def test_commands_come_from_the_instruction():
-    tasks = TaskSet.from_source("family:git-history")
+    tasks = load_tasks("family:git-history")
     task = tasks[3]
     menu = menu_for(task)
     commands = menu.commands(task)
@@ -70,7 +70,7 @@ def test_a_task_without_a_menu_is_a_typed_error(builtin):
         menu_for(builtin[0])
     with pytest.raises(MenuError, match="no command menu for 'nope'"):
         menu_for("family:nope")
-    task = TaskSet.from_source("family:find-value")[0]
+    task = load_tasks("family:find-value")[0]
     with pytest.raises(MenuError, match="not a 'git-history' instance"):
         MENUS["git-history"].commands(task)
 

@@ -6,7 +6,6 @@ import json
 import os
 import pickle
 import stat
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -22,10 +21,10 @@ from terminal_gym.errors import TaskNotFoundError
 from terminal_gym.rollout.agents import NullAgent, OracleAgent, run_episode
 from terminal_gym.rollout.validate import validate_task
 from terminal_gym.sandbox.images import context_hash
-from terminal_gym.tasks import TaskSet
+from terminal_gym.tasks import TaskSet, TaskSource, load_tasks
 from terminal_gym.tasks.families import (
     FAMILIES,
-    FamilyTaskSet,
+    FamilySource,
     Instance,
     find_task,
     get_family,
@@ -192,30 +191,39 @@ def test_task_layout_and_metadata(name, cache):
 # -- the task set --------------------------------------------------------------------
 
 
-def test_from_source_returns_an_infinite_family_set(cache):
-    tasks = TaskSet.from_source("family:csv-aggregate", difficulty=2)
-    assert isinstance(tasks, FamilyTaskSet) and isinstance(tasks, TaskSet)
-    assert tasks.infinite and len(tasks) == sys.maxsize and tasks
+def test_load_tasks_opens_an_infinite_family_source(cache):
+    tasks = load_tasks("family:csv-aggregate", difficulty=2)
+    assert isinstance(tasks, FamilySource) and isinstance(tasks, TaskSource)
+    assert not isinstance(tasks, TaskSet) and tasks.finite is False
     assert tasks.difficulty == 2 and "csv-aggregate" in repr(tasks)
-    assert TaskSet.from_source("family:csv-aggregate?difficulty=hard").difficulty == 3
-    assert TaskSet.from_source("family:csv-aggregate").difficulty == 1
-    assert TaskSet.from_source(tasks, difficulty=3).difficulty == 3
+    assert load_tasks("family:csv-aggregate?difficulty=hard").difficulty == 3
+    assert load_tasks("family:csv-aggregate").difficulty == 1
+    assert load_tasks(tasks, difficulty=3).difficulty == 3
+    assert load_tasks(tasks) is tasks
     with pytest.raises(ValueError, match="names difficulty"):
-        TaskSet.from_source("family:csv-aggregate?difficulty=1", difficulty=3)
+        load_tasks("family:csv-aggregate?difficulty=1", difficulty=3)
     with pytest.raises(ValueError, match="difficulty must be one of"):
-        TaskSet.from_source("family:csv-aggregate", difficulty=9)
+        load_tasks("family:csv-aggregate", difficulty=9)
     with pytest.raises(ValueError, match="family:<name>' sources only"):
-        TaskSet.from_source("builtin", difficulty=2)
+        load_tasks("builtin", difficulty=2)
     with pytest.raises(TaskNotFoundError, match="no task family"):
-        TaskSet.from_source("family:nope")
-    with pytest.raises(TypeError, match="cannot be part of a list"):
-        TaskSet.from_source(["builtin", "family:csv-aggregate"])
-    with pytest.raises(TypeError, match="cannot be part of a list"):
+        load_tasks("family:nope")
+    with pytest.raises(TypeError, match="not a task set"):
+        load_tasks(["builtin", "family:csv-aggregate"])
+    with pytest.raises(TypeError, match="not a task set"):
         TaskSet.from_source(["builtin", tasks])
+    with pytest.raises(TypeError, match="not a task set"):
+        TaskSet.from_source("family:csv-aggregate")
+
+
+def test_a_task_set_is_a_finite_task_source(builtin):
+    tasks = builtin
+    assert isinstance(tasks, TaskSource) and tasks.finite is True
+    assert load_tasks(tasks) is tasks
 
 
 def test_family_set_sampling_and_lookup(cache):
-    tasks = FamilyTaskSet("find-value", "medium")
+    tasks = FamilySource("find-value", "medium")
     first = tasks.sample(np.random.default_rng(123))
     again = tasks.sample(np.random.default_rng(123))
     assert first.id == again.id and first.id.startswith("find-value-d2-s")
@@ -237,11 +245,9 @@ def test_family_set_sampling_and_lookup(cache):
     assert tasks.take(2, start=5).ids == ("find-value-d2-s5", "find-value-d2-s6")
     with pytest.raises(ValueError, match="needs an end"):
         tasks[3:]
-    for infinite_op in (lambda: tasks.ids, lambda: list(tasks), lambda: reversed(tasks)):
-        with pytest.raises(TypeError, match="infinite"):
-            infinite_op()
-    with pytest.raises(NotImplementedError):
-        tasks.filter(difficulty="easy")
+    # An infinite source has no length, ids, iteration or filter (it is no Sequence).
+    for missing in ("__len__", "__iter__", "ids", "filter"):
+        assert not hasattr(tasks, missing), missing
     clone = pickle.loads(pickle.dumps(tasks))
     assert clone.difficulty == 2 and clone[first.id].id == first.id
 
@@ -256,7 +262,7 @@ def test_env_accepts_family_sources(cache):
     env = gym.make("TerminalLego-v0", tasks="family:repair-config", difficulty=3, backend="local")
     try:
         tasks = env.unwrapped.tasks
-        assert isinstance(tasks, FamilyTaskSet) and tasks.difficulty == 3
+        assert isinstance(tasks, FamilySource) and tasks.difficulty == 3
     finally:
         env.close()
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from terminal_gym.errors import TaskFormatError, TaskNotFoundError
-from terminal_gym.tasks import TaskSet, builtin_dir, load_task
+from terminal_gym.tasks import TaskSet, builtin_dir, load_task, load_tasks
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "tasks"
 HARBOR_IDS = (
@@ -120,7 +120,7 @@ def test_taskset_source_is_returned_as_is(tasks):
 
 def test_family_source_errors():
     with pytest.raises(TaskNotFoundError):
-        TaskSet.from_source("family:arith")
+        load_tasks("family:arith")
     with pytest.raises(TypeError):
         TaskSet.from_source(["builtin", "family:csv-aggregate"])
 

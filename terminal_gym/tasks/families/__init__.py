@@ -2,9 +2,8 @@
 
 * :class:`Family` - the base class (:mod:`.base`); one module per family.
 * :data:`FAMILIES` - the registry, name -> family; :func:`get_family`.
-* :class:`FamilyTaskSet` - an infinite :class:`~terminal_gym.tasks.taskset.TaskSet` over
-  one family at one difficulty; ``TaskSet.from_source("family:<name>", difficulty=k)``
-  returns one.
+* :class:`FamilySource` - the infinite task source of one family at one difficulty;
+  ``load_tasks("family:<name>", difficulty=k)`` returns one.
 * :func:`parse_task_id`, :func:`find_task` - ``"<name>-d<k>-s<seed>"`` ids.
 
 The families: ``find-value``, ``repair-config``, ``csv-aggregate``, ``fix-seeded-bug``,
@@ -16,7 +15,7 @@ environment; everything lives under ``/app`` so the local backend serves them to
 
 Example:
     >>> import numpy as np
-    >>> tasks = TaskSet.from_source("family:csv-aggregate", difficulty="medium")
+    >>> tasks = FamilySource("csv-aggregate", difficulty="medium")
     >>> task = tasks.sample(np.random.default_rng(0))
     >>> task.id.startswith("csv-aggregate-d2-s"), tasks[task.id].id == task.id
     (True, True)
@@ -27,11 +26,9 @@ from __future__ import annotations
 import difflib
 import os
 import re
-import sys
 from collections import OrderedDict
-from collections.abc import Collection, Iterator
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -57,7 +54,7 @@ __all__ = [
     "DIFFICULTY_NAMES",
     "FAMILIES",
     "Family",
-    "FamilyTaskSet",
+    "FamilySource",
     "Instance",
     "cache_root",
     "find_task",
@@ -80,7 +77,7 @@ FAMILIES: dict[str, Family] = {
 }
 #: The level a family source uses when no difficulty is given.
 DEFAULT_DIFFICULTY = 1
-#: Seeds :meth:`FamilyTaskSet.sample` draws from: ``[0, MAX_SEED)``.
+#: Seeds :meth:`FamilySource.sample` draws from: ``[0, MAX_SEED)``.
 MAX_SEED = 2**31 - 1
 
 _TASK_ID = re.compile(r"^(?P<name>[a-z0-9][a-z0-9-]*?)-d(?P<level>[0-9]+)-s(?P<seed>[0-9]+)$")
@@ -118,24 +115,16 @@ def find_task(task_id: str, *, cache_dir: str | os.PathLike[str] | None = None) 
     return family.build(seed, level, cache_dir=cache_dir)
 
 
-class FamilyTaskSet(TaskSet):
-    """The infinite task set of one family at one difficulty.
+class FamilySource:
+    """The infinite task source of one family at one difficulty.
 
-    Tasks are made on demand (and memoised): :meth:`sample` draws a seed from the
-    generator it is given, ``tasks["<name>-d<k>-s<seed>"]`` or ``tasks[seed]`` builds
-    that instance, ``tasks[a:b]`` / :meth:`take` give a finite :class:`TaskSet` of
-    seeds.
-
-    Being infinite, it departs from the finite :class:`TaskSet` in a few documented
-    ways:
-
-    * ``len(tasks)`` is :data:`sys.maxsize` (``len()`` cannot say "infinite"), so a
-      set is never empty; :attr:`infinite` is ``True``;
-    * :attr:`ids`, iteration and :meth:`filter` raise (``TypeError`` /
-      ``NotImplementedError``): a silent empty answer would make ``validate`` check
-      nothing; use :meth:`take` for a finite slice;
-    * an id of the same family at another difficulty is accepted: the id names the
-      instance completely.
+    A :class:`~terminal_gym.tasks.source.TaskSource`, not a :class:`TaskSet`: it has
+    no length, no list of ids and cannot be iterated or filtered (a silent empty answer
+    would make ``validate`` check nothing). Tasks are made on demand (and memoised):
+    :meth:`sample` draws a seed from the generator it is given,
+    ``tasks["<name>-d<k>-s<seed>"]`` or ``tasks[seed]`` builds that instance, and
+    ``tasks[a:b]`` / :meth:`take` give a finite :class:`TaskSet` of seeds. An id of the
+    same family at another difficulty is accepted: the id names the instance completely.
 
     Args:
         family: a :class:`Family` or its name.
@@ -145,7 +134,8 @@ class FamilyTaskSet(TaskSet):
             task is built, so ``TERMINAL_GYM_CACHE`` can change in between).
     """
 
-    infinite: ClassVar[bool] = True
+    #: A family has no end (see :class:`~terminal_gym.tasks.source.TaskSource`).
+    finite: ClassVar[bool] = False
     _MEMO_SIZE = 512
 
     def __init__(
@@ -155,7 +145,6 @@ class FamilyTaskSet(TaskSet):
         *,
         cache_dir: str | os.PathLike[str] | None = None,
     ):
-        super().__init__(())
         self.family = get_family(family) if isinstance(family, str) else family
         self.difficulty = parse_difficulty(
             DEFAULT_DIFFICULTY if difficulty is None else difficulty, self.family.difficulties
@@ -164,7 +153,7 @@ class FamilyTaskSet(TaskSet):
         self._memo: OrderedDict[tuple[int, int, Path], Task] = OrderedDict()
 
     @classmethod
-    def from_spec(cls, source: str, difficulty: int | str | None = None) -> FamilyTaskSet:
+    def from_spec(cls, source: str, difficulty: int | str | None = None) -> FamilySource:
         """``"family:<name>"`` or ``"family:<name>?difficulty=<k>"`` -> a task set.
 
         Raises:
@@ -219,23 +208,14 @@ class FamilyTaskSet(TaskSet):
         """A finite :class:`TaskSet` of seeds ``start .. start + n - 1``."""
         return TaskSet(self.task(seed) for seed in range(start, start + n))
 
-    def with_difficulty(self, difficulty: int | str) -> FamilyTaskSet:
-        return FamilyTaskSet(self.family, difficulty, cache_dir=self.cache_dir)
+    def with_difficulty(self, difficulty: int | str) -> FamilySource:
+        return FamilySource(self.family, difficulty, cache_dir=self.cache_dir)
 
-    # -- TaskSet API -------------------------------------------------------------------
+    # -- TaskSource API ----------------------------------------------------------------
 
     def sample(self, np_random: np.random.Generator) -> Task:
         """A fresh instance: its seed drawn from ``np_random`` in ``[0, 2**31 - 1)``."""
         return self.task(int(np_random.integers(0, MAX_SEED)))
-
-    def __len__(self) -> int:
-        return sys.maxsize
-
-    def __iter__(self) -> Iterator[Task]:
-        self._infinite("iterated")
-
-    def __reversed__(self) -> Iterator[Task]:
-        self._infinite("reversed")
 
     def __getitem__(self, key: Any) -> Any:
         """``tasks["<name>-d<k>-s<seed>"]``, ``tasks[seed]`` or ``tasks[a:b]`` (a TaskSet).
@@ -260,14 +240,14 @@ class FamilyTaskSet(TaskSet):
             return self.task(seed, level)
         if isinstance(key, slice):
             if key.stop is None:
-                raise ValueError("a FamilyTaskSet is infinite: a slice needs an end")
+                raise ValueError("a FamilySource is infinite: a slice needs an end")
             start, step = key.start or 0, key.step or 1
             return TaskSet(self.task(seed) for seed in range(start, key.stop, step))
         if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
             if key < 0:
                 raise IndexError("seeds are non-negative")
             return self.task(int(key))
-        raise TypeError(f"index a FamilyTaskSet by id, seed or slice, not {type(key).__name__}")
+        raise TypeError(f"index a FamilySource by id, seed or slice, not {type(key).__name__}")
 
     def __contains__(self, item: object) -> bool:
         if isinstance(item, Task):
@@ -283,33 +263,15 @@ class FamilyTaskSet(TaskSet):
 
     def __repr__(self) -> str:
         level = DIFFICULTY_NAMES.get(self.difficulty, self.difficulty)
-        return f"FamilyTaskSet({self.name!r}, difficulty={self.difficulty} ({level}), infinite)"
+        return f"FamilySource({self.name!r}, difficulty={self.difficulty} ({level}), infinite)"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return FamilyTaskSet, (self.family, self.difficulty), {"cache_dir": self.cache_dir}
+        return FamilySource, (self.family, self.difficulty), {"cache_dir": self.cache_dir}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.cache_dir = state["cache_dir"]
-
-    @property
-    def ids(self) -> tuple[str, ...]:
-        """Raises ``TypeError``: an infinite set has no list of ids (use :meth:`take`)."""
-        self._infinite("listed")
 
     def get(self, id: str, default: Task | None = None) -> Task | None:
         if id not in self:
             return default
         return self[id]
-
-    def filter(self, **criteria: str | Collection[str] | None) -> NoReturn:  # type: ignore[override]
-        """Not supported: choose the family and difficulty when making the set."""
-        raise NotImplementedError(
-            "a FamilyTaskSet cannot be filtered; pick the difficulty when making it "
-            "(TaskSet.from_source('family:<name>', difficulty=k)) or filter .take(n)"
-        )
-
-    def _infinite(self, what: str) -> NoReturn:
-        raise TypeError(
-            f"FamilyTaskSet({self.name!r}) is infinite and cannot be {what}; "
-            "use .take(n) or tasks[a:b] for a finite TaskSet of seeds"
-        )
