@@ -34,7 +34,7 @@ from terminal_gym.actions import SUBMIT, Command, Keys
 from terminal_gym.envs.spaces import CommandSpace, TerminalText
 from terminal_gym.errors import SandboxError, TerminalGymError
 from terminal_gym.sandbox import Backend, make_backend
-from terminal_gym.sandbox.base import Sandbox
+from terminal_gym.sandbox.base import ExecResult, Sandbox
 from terminal_gym.sandbox.pool import PooledSandbox, Preparer, SandboxPool
 from terminal_gym.tasks import Task, TaskSet, TaskSource, load_tasks
 from terminal_gym.terminal import CommandResult, ShellSession
@@ -113,6 +113,15 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             :class:`~terminal_gym.sandbox.pool.SandboxPool` of that size on the env's
             backend, closed with the env; or a ``SandboxPool`` shared with other envs
             (its backend is the env's; the env does not close it).
+
+    Attributes:
+        tasks: the :class:`~terminal_gym.tasks.TaskSource` episodes draw from.
+        task: the current episode's :class:`Task` (``None`` before the first reset).
+        mode: ``"command"`` or ``"keys"``.
+        backend: the sandbox backend.
+
+    Wrappers reach the episode's sandbox through :meth:`screen`, :meth:`exec` and
+    :meth:`open_shell`, never through its internals.
 
     Observation (a ``Dict``): ``instruction``, ``output`` (new output of the step),
     ``exit_code`` (-1 when unknown), ``cwd``, ``timed_out`` (0/1), and in keys mode
@@ -300,10 +309,49 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             return self._finish(result, info, terminated=False)
         return self._observation(result), 0.0, False, False, info
 
-    def render(self) -> str | None:
+    def render(self) -> str | None:  # type: ignore[override]
+        """The terminal screen as text when ``render_mode="ansi"``, else ``None``."""
         if self.render_mode != "ansi":
             return None
+        return self.screen()
+
+    # -- side channels for wrappers (the agent sees none of this) -------------------
+
+    def screen(self) -> str:
+        """The episode's terminal as the agent would see it (``rows`` x ``cols`` text);
+        ``""`` before ``reset``."""
         return self.shell.render() if self.shell is not None else ""
+
+    def exec(self, command: str, *, timeout: float = 30.0) -> ExecResult:
+        """Run a one-off command in the episode's sandbox, beside the agent's shell: not
+        a step, not in the observation (what :class:`~terminal_gym.wrappers.TrackFileChanges`
+        lists files with).
+
+        Raises:
+            TerminalGymError: no episode is running (before ``reset``).
+            SandboxError: the sandbox could not run it.
+        """
+        return self._live_sandbox().exec(command, timeout=timeout)
+
+    def open_shell(
+        self, *, timeout: float = 30.0, max_output_bytes: int = 1 << 20, workdir: str = "/"
+    ) -> ShellSession:
+        """A second, started PTY shell in the episode's sandbox, for a wrapper's own
+        commands (cheaper per command than :meth:`exec`); the caller closes it, and it
+        dies with the sandbox.
+
+        Raises:
+            TerminalGymError: no episode is running (before ``reset``).
+            SandboxError: the shell could not start.
+        """
+        shell = ShellSession(
+            self._live_sandbox(),
+            timeout=timeout,
+            max_output_bytes=max_output_bytes,
+            workdir=workdir,
+        )
+        shell.start()
+        return shell
 
     def close(self) -> None:
         """Remove the sandbox, and the pool and the backend's connections when the env
@@ -320,6 +368,11 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         super().close()
 
     # -- internals -----------------------------------------------------------------
+
+    def _live_sandbox(self) -> Sandbox:
+        if self.sandbox is None:
+            raise TerminalGymError("no episode is running: call reset() first")
+        return self.sandbox
 
     def _active_pool(self) -> SandboxPool[ShellSession] | None:
         """The pool to reset from (an own one is made again after ``close``)."""

@@ -198,8 +198,8 @@ class AddScreenObservation(gym.ObservationWrapper[dict, ActType, dict], RecordCo
     def observation(self, observation: dict) -> dict:
         if self.key in observation:
             return observation
-        shell = getattr(self.env.unwrapped, "shell", None)
-        return {**observation, self.key: shell.render() if shell is not None else ""}
+        screen = getattr(self.env.unwrapped, "screen", None)
+        return {**observation, self.key: screen() if screen is not None else ""}
 
 
 # -- changed files ---------------------------------------------------------------------
@@ -286,7 +286,8 @@ class TrackFileChanges(gym.Wrapper[dict, ActType, dict, ActType], RecordConstruc
         roots: the directories to watch; default: the task's workdir.
         prune: directories never descended into (besides the wrapper's own state).
         max_paths: paths reported per kind.
-        via: ``"shell"`` (a private PTY shell) or ``"exec"`` (``sandbox.exec``).
+        via: ``"shell"`` (a private PTY shell, :meth:`TerminalLegoEnv.open_shell`) or
+            ``"exec"`` (:meth:`TerminalLegoEnv.exec`).
         timeout: seconds the listing may take.
     """
 
@@ -320,7 +321,7 @@ class TrackFileChanges(gym.Wrapper[dict, ActType, dict, ActType], RecordConstruc
         self._roots: tuple[str, ...] = ()
         self._flip = 0
         self._shell: Any = None
-        self._sandbox: Any = None
+        self._base: Any = None  # the env whose sandbox is listed (its exec/open_shell)
         #: seconds the last listing took (what this wrapper costs per step).
         self.last_cost = 0.0
 
@@ -330,7 +331,7 @@ class TrackFileChanges(gym.Wrapper[dict, ActType, dict, ActType], RecordConstruc
         self._close_shell()
         obs, info = self.env.reset(seed=seed, options=options)
         base = self.env.unwrapped
-        self._sandbox = getattr(base, "sandbox", None)
+        self._base = base if callable(getattr(base, "exec", None)) else None
         task = getattr(base, "task", None)
         self._roots = self.roots or (
             (task.environment.workdir if task is not None else None) or obs.get("cwd") or "/",
@@ -342,7 +343,7 @@ class TrackFileChanges(gym.Wrapper[dict, ActType, dict, ActType], RecordConstruc
 
     def step(self, action: ActType):
         obs, reward, terminated, truncated, info = self.env.step(action)
-        if terminated or truncated or self._sandbox is None:
+        if terminated or truncated or self._base is None:
             return {**obs, "files": ""}, reward, terminated, truncated, info
         files = self._diff()
         info["files"] = files
@@ -373,19 +374,14 @@ class TrackFileChanges(gym.Wrapper[dict, ActType, dict, ActType], RecordConstruc
         return parse_changes(output, self.max_paths)
 
     def _run(self, script: str) -> tuple[str, bool]:
-        if self._sandbox is None:
+        if self._base is None:
             return "no sandbox", False
         if self.via == "shell":
             if self._shell is None:
-                from terminal_gym.terminal import ShellSession
-
-                self._shell = ShellSession(
-                    self._sandbox, timeout=self.timeout, max_output_bytes=1 << 20, workdir="/"
-                )
-                self._shell.start()
+                self._shell = self._base.open_shell(timeout=self.timeout)
             result = self._shell.run(script, timeout=self.timeout)
             return result.output, result.exit_code == 0 and not result.timed_out
-        result = self._sandbox.exec(script, timeout=self.timeout)
+        result = self._base.exec(script, timeout=self.timeout)
         return result.output, result.exit_code == 0 and not result.timed_out
 
     def _close_shell(self) -> None:

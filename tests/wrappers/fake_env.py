@@ -52,7 +52,8 @@ class FakeTerminalEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
         self.actions, self.cwd, self.steps = [], "/app", 0
-        return self._obs(), {"task_id": "fake-task", "env_error": False}
+        info = {"task_id": "fake-task", "backend": "fake", "reset_duration": 0.0}
+        return self._obs(), {**info, "pooled": False, "env_error": False}
 
     def step(self, action: Any):
         self.steps += 1
@@ -87,3 +88,8 @@ class FakeTerminalEnv(gym.Env):
             info.update(truncated_by="max_steps", reward=0.0)
             return self._obs(output, code, timed_out), 0.0, False, True, info
         return self._obs(output, code, timed_out), 0.0, False, False, info
+
+
+#: Info keys the fake gives, by moment; tests/wrappers/test_fake_env.py checks that the
+#: real env gives the same ones.
+RESET_INFO = frozenset({"task_id", "backend", "reset_duration", "pooled", "env_error"})
