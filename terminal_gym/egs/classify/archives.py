@@ -21,7 +21,7 @@ def _h_tar(ctx: Ctx, name: str, args: list[str]) -> list[Acc]:
         ),
     )
     archive = ctx.paths(o.values("-f", "--file"))
-    directory = ctx.path(next(iter(o.values("-C", "--directory")), "")) or ctx.cwd
+    directory = ctx.path_or_cwd(o.values("-C", "--directory"))
     sub = dataclasses.replace(ctx, cwd=directory)
     if o.has("-t", "--list", "-d", "--diff", "--compare"):
         return acc(name, "inspect", archive)

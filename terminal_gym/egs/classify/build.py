@@ -99,7 +99,7 @@ def _h_make(ctx: Ctx, name: str, args: list[str]) -> list[Acc]:
             "--old-file --what-if --assume-new"
         ),
     )
-    directory = ctx.path(next(iter(o.values("-C", "--directory")), "")) or ctx.cwd
+    directory = ctx.path_or_cwd(o.values("-C", "--directory"))
     sub = dataclasses.replace(ctx, cwd=directory)
     makefile = sub.paths(o.values("-f", "--file", "--makefile")) or [
         posixpath.join(directory, "Makefile")

@@ -209,6 +209,10 @@ class Ctx:
     def paths(self, words: Iterable[str]) -> list[str]:
         return [p for p in map(self.path, words) if p is not None]
 
+    def path_or_cwd(self, words: list[str]) -> str:
+        """The first of ``words`` as a path (``make -C DIR``); the cwd without one."""
+        return self.path(words[0] if words else "") or self.cwd
+
 
 Handler = Callable[[Ctx, str, list[str]], list[Acc]]
 

@@ -391,7 +391,7 @@ def _h_patch(ctx: Ctx, name: str, args: list[str]) -> list[Acc]:
             "--reject-file --prefix --suffix"
         ),
     )
-    base = ctx.path(next(iter(o.values("-d", "--directory")), "")) or ctx.cwd
+    base = ctx.path_or_cwd(o.values("-d", "--directory"))
     reads = ctx.paths(o.values("-i", "--input") + o.operands[1:2])
     if ctx.stdin_file:
         reads.append(ctx.stdin_file)

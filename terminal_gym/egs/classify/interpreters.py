@@ -10,6 +10,7 @@ shell are parsed again; syntax checks (``bash -n``, ``node --check``) verify.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from terminal_gym.egs.classify.core import Acc, Ctx, Kind, acc, opts, word_set
 from terminal_gym.egs.classify.driver import dispatch, recurse, run_script, script_kind
@@ -195,7 +196,7 @@ def _python_module(ctx: Ctx, module: str, rest: list[str]) -> list[Acc]:
     return acc(label, "act")  # runs a module: a program we cannot see into
 
 
-_INTERPRETERS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]] = {
+_INTERPRETERS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], Iterable[str]]] = {
     # name: (language, code options, syntax-check options, options taking a value)
     "node": (
         "node",

@@ -114,7 +114,7 @@ def _h_wget(ctx: Ctx, name: str, args: list[str]) -> list[Acc]:
     if document:
         writes = ctx.paths(document)
     else:
-        prefix = ctx.path(next(iter(o.values("-P", "--directory-prefix")), "")) or ctx.cwd
+        prefix = ctx.path_or_cwd(o.values("-P", "--directory-prefix"))
         sub = dataclasses.replace(ctx, cwd=prefix)
         writes = sub.paths(
             posixpath.basename(u.split("?")[0].rstrip("/")) or "index.html" for u in urls

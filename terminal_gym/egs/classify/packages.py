@@ -13,6 +13,20 @@ from terminal_gym.egs.classify.driver import dispatch, inner_command, recurse
 from terminal_gym.egs.classify.registry import handles, is_registered
 from terminal_gym.egs.classify.tools import Tool, run_tool
 
+# conda and its faster clones share their command line; so do yum and dnf
+_CONDA = Tool(
+    inspect=word_set("list info search config --version"),
+    inner=word_set("run"),
+    values=("-n", "--name", "-p", "--prefix"),
+)
+_YUM = Tool(
+    inspect=word_set(
+        "list info search provides whatprovides repolist check-update"
+        " history deplist repoquery se if li"
+    ),
+    dry=("--assumeno",),
+)
+
 _PACKAGE_TOOLS: dict[str, Tool] = {
     "npm": Tool(
         verify=word_set("test t tst"),
@@ -75,21 +89,9 @@ _PACKAGE_TOOLS: dict[str, Tool] = {
     ),
     "hatch": Tool(inspect=word_set("version status --version"), inner=word_set("run")),
     "pdm": Tool(inspect=word_set("list show info --version"), inner=word_set("run")),
-    "conda": Tool(
-        inspect=word_set("list info search config --version"),
-        inner=word_set("run"),
-        values=("-n", "--name", "-p", "--prefix"),
-    ),
-    "mamba": Tool(
-        inspect=word_set("list info search config --version"),
-        inner=word_set("run"),
-        values=("-n", "--name", "-p", "--prefix"),
-    ),
-    "micromamba": Tool(
-        inspect=word_set("list info search config --version"),
-        inner=word_set("run"),
-        values=("-n", "--name", "-p", "--prefix"),
-    ),
+    "conda": _CONDA,
+    "mamba": _CONDA,
+    "micromamba": _CONDA,
     "bundle": Tool(
         inspect=word_set("list show outdated info check --version"),
         inner=word_set("exec"),
@@ -117,20 +119,8 @@ _PACKAGE_TOOLS: dict[str, Tool] = {
     "aptitude": Tool(inspect=word_set("search show why why-not versions changelog")),
     "apt-cache": Tool(default="inspect", bare="inspect"),
     "dpkg-query": Tool(default="inspect", bare="inspect"),
-    "yum": Tool(
-        inspect=word_set(
-            "list info search provides whatprovides repolist check-update"
-            " history deplist repoquery se if li"
-        ),
-        dry=("--assumeno",),
-    ),
-    "dnf": Tool(
-        inspect=word_set(
-            "list info search provides whatprovides repolist check-update"
-            " history deplist repoquery se if li"
-        ),
-        dry=("--assumeno",),
-    ),
+    "yum": _YUM,
+    "dnf": _YUM,
     "microdnf": Tool(inspect=word_set("repolist")),
     "zypper": Tool(
         inspect=word_set("search se info if list-updates lu packages pa repos lr patches")
