@@ -1,7 +1,8 @@
-"""Shared fixtures.
+"""Shared fixtures, and the skip policy.
 
 Docker-backed tests skip when no daemon answers, except under ``CI=true``, where an
-unreachable daemon is a failure: CI must test the real thing.
+unreachable daemon is a failure: CI must test the real thing. The skip policy for the
+whole suite is in the repository's root ``conftest.py``.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ def test_chat_drop_parse_errors():
     assert not any(m["content"] == "garbage" for m in clean) and _roles_alternate(clean)
 
 
-def test_chat_jsonl_loads_with_datasets(tmp_path):
+def test_chat_jsonl_records(tmp_path):
     trajectories = [trajectory("a"), keys_trajectory(), trajectory("b", reward=0.0)]
     path = to_chat_jsonl(trajectories, tmp_path / "sft.jsonl")
     records = [json.loads(line) for line in path.read_text().splitlines()]
@@ -83,7 +83,12 @@ def test_chat_jsonl_loads_with_datasets(tmp_path):
         False,
     )
 
+
+@pytest.mark.optional("HF datasets is no extra's dependency; the JSONL is checked above")
+def test_chat_jsonl_loads_with_datasets(tmp_path):
     datasets = pytest.importorskip("datasets")
+    trajectories = [trajectory("a"), keys_trajectory(), trajectory("b", reward=0.0)]
+    path = to_chat_jsonl(trajectories, tmp_path / "sft.jsonl")
     ds = datasets.load_dataset("json", data_files=str(path), split="train")
     assert ds.num_rows == 3 and "messages" in ds.column_names
     messages = ds.features["messages"]
@@ -91,8 +96,8 @@ def test_chat_jsonl_loads_with_datasets(tmp_path):
     assert inner["role"].dtype == "string" and inner["content"].dtype == "string"
     for row in ds:
         assert _is_conversational(row) and _roles_alternate(row["messages"])
+    records = [json.loads(line) for line in path.read_text().splitlines()]
     assert ds[0]["messages"] == records[0]["messages"]
-
 
 def test_chat_jsonl_without_metadata_and_empty_trajectories(tmp_path):
     empty = trajectory()
