@@ -28,7 +28,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from datetime import datetime, timezone
 from pathlib import Path
@@ -102,68 +102,60 @@ def _done_ids(out_dir: Path) -> set[str]:
 
 
 class Progress:
-    """A one-line progress bar on a stream (stderr by default); no dependencies.
+    """The live bar of a build (``rich.progress``): done/total, verified / rejected /
+    errors, sources per minute, elapsed time and ETA. Thread-safe.
 
-    ``count/total``, verified / rejected / errors, the rate and the ETA. On a
-    terminal the line is redrawn in place; otherwise one line per update (logs).
+    Args:
+        total: the sources to process.
+        stream: where to draw (default stderr). A stream that is not a terminal gets
+            no live redraws, only the final state when the bar closes.
+        label: the text before the bar.
     """
 
     def __init__(self, total: int, *, stream: TextIO | None = None, label: str = "tasks build"):
-        self.total = total
-        self.stream = stream if stream is not None else sys.stderr
-        self.label = label
-        self.counts: Counter[str] = Counter()
-        self.done = 0
-        self.started = time.monotonic()
-        self._tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self._width = 0
-        self._lock = threading.Lock()
-
-    def line(self) -> str:
-        elapsed = max(time.monotonic() - self.started, 1e-9)
-        rate = self.done / elapsed
-        if rate <= 0:
-            rate_text, eta_text = "-", "?"
-        else:
-            rate_text = f"{rate:.2f}/s" if rate >= 1 else f"{rate * 60:.1f}/min"
-            eta_text = _duration((self.total - self.done) / rate)
-        filled = int(24 * self.done / self.total) if self.total else 24
-        bar = "#" * filled + "-" * (24 - filled)
-        return (
-            f"{self.label} [{bar}] {self.done}/{self.total}  "
-            f"verified {self.counts['verified']}  rejected {self.counts['rejected']}  "
-            f"errors {self.counts['error']}  {rate_text}  ETA {eta_text}"
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
         )
+        from rich.progress import Progress as RichProgress
 
-    def render(self) -> None:
-        text = self.line()
-        if self._tty:
-            pad = max(0, self._width - len(text))
-            self.stream.write("\r" + text + " " * pad)
-            self._width = len(text)
-        else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
+        self.counts: Counter[str] = Counter()
+        self.started = time.monotonic()
+        self._lock = threading.Lock()
+        console = Console(file=stream) if stream is not None else Console(stderr=True)
+        self._progress = RichProgress(
+            TextColumn(f"[bold]{label}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[counts]}"),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            transient=False,
+        )
+        self._bar = self._progress.add_task(label, total=total, counts=self._counts(), rate="-")
+        self._progress.start()
+
+    def _counts(self) -> str:
+        c = self.counts
+        return f"verified {c['verified']}  rejected {c['rejected']}  errors {c['error']}"
 
     def advance(self, status: str) -> None:
+        """One source finished with ``status`` (``verified``, ``rejected``, ``error``)."""
         with self._lock:
-            self.done += 1
             self.counts[status] += 1
-            self.render()
+            elapsed = max(time.monotonic() - self.started, 1e-9)
+            rate = f"{60 * sum(self.counts.values()) / elapsed:.1f}/min"
+            self._progress.update(self._bar, advance=1, counts=self._counts(), rate=rate)
 
     def close(self) -> None:
-        if self._tty:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-def _duration(seconds: float) -> str:
-    whole = round(seconds)
-    if whole < 60:
-        return f"{whole}s"
-    if whole < 3600:
-        return f"{whole // 60}m{whole % 60:02d}s"
-    return f"{whole // 3600}h{whole % 3600 // 60:02d}m"
+        with self._lock:
+            self._progress.stop()
 
 
 def _write_transcript(out_dir: Path, source_id: str, transcript: list[Any]) -> None:
@@ -266,6 +258,7 @@ def build_tasks(
     allow_internet: bool = False,
     limit: int | None = None,
     progress: bool | TextIO = True,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Run the pipeline over ``sources`` into ``out_dir``; return a summary.
 
@@ -279,8 +272,10 @@ def build_tasks(
         max_review_rounds: extra replies per construction step after a rejected one.
         allow_internet: let builds and sandboxes use the network.
         limit: consider only the first ``limit`` sources.
-        progress: ``True`` for a bar on stderr, a stream for a bar there, ``False``
-            for none.
+        progress: ``True`` for a live bar on stderr when it is a terminal, a stream
+            for a bar there, ``False`` for none.
+        on_result: called with each journal record as its source finishes (in the
+            calling thread); the CLI prints one line per source with it.
 
     Returns:
         ``{"sources", "skipped", "processed", "verified", "rejected", "errors",
@@ -302,9 +297,10 @@ def build_tasks(
     sandbox_backend = make_backend(backend) if isinstance(backend, str) else backend
 
     bar: Progress | None = None
-    if progress:
-        bar = Progress(len(pending), stream=None if progress is True else progress)
-        bar.render()
+    if progress is True and sys.stderr.isatty():
+        bar = Progress(len(pending))
+    elif progress and progress is not True:
+        bar = Progress(len(pending), stream=progress)
     counts: Counter[str] = Counter()
     by_stage: Counter[str] = Counter()
     llm_calls = 0
@@ -349,6 +345,8 @@ def build_tasks(
                     llm_calls += int(record.get("llm_calls") or 0)
                     if bar is not None:
                         bar.advance(record["status"])
+                    if on_result is not None:
+                        on_result(record)
             except BaseException:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise

@@ -9,9 +9,11 @@
     terminal-gym tasks verify DIR... [--out DIR [--move]] [--backend B] [--json]
 
 ``build`` runs the whole pipeline (sources -> construction -> round trip) and can be
-run again on the same ``--out`` to resume. ``verify`` runs stage 3 only on existing
-task directories (or directories of them); with ``--out`` it files them into
-``tasks/`` and ``rejected/`` as ``build`` does.
+run again on the same ``--out`` to resume. It prints one line per finished source
+(``ok`` / ``FAIL`` / ``ERR``, for scripts) and, when stderr is a terminal, a live
+``rich`` progress bar there (off with ``--no-progress`` or ``--json``). ``verify``
+runs stage 3 only on existing task directories (or directories of them); with
+``--out`` it files them into ``tasks/`` and ``rejected/`` as ``build`` does.
 
 Wired into the main parser by ``terminal_gym.cli`` through :func:`add_parser`.
 """
@@ -33,6 +35,18 @@ def _make_backend(args: argparse.Namespace) -> Any:
 
     options = {"image_map": args.image_map} if args.image_map else {}
     return make_backend(args.backend, **options)
+
+
+def _print_result(record: dict[str, Any]) -> None:
+    """One line per finished source, for people and scripts (``ok``, ``FAIL``, ``ERR``)."""
+    status = record["status"]
+    name = f"{record['source_id']:<40}"
+    if status == "verified":
+        print(f"ok   {name} {record.get('seconds', 0):.1f}s", flush=True)
+        return
+    reason = (record.get("reason") or "").splitlines()[:1]
+    tag = "FAIL" if status == "rejected" else "ERR "
+    print(f"{tag} {name} [{record.get('stage')}] {''.join(reason)[:300]}", flush=True)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -63,7 +77,8 @@ def cmd_build(args: argparse.Namespace) -> int:
         max_review_rounds=args.max_review_rounds,
         allow_internet=args.allow_internet,
         limit=args.limit,
-        progress=not args.no_progress,
+        progress=not args.no_progress and not args.json,
+        on_result=None if args.json else _print_result,
     )
     if args.json:
         print(json.dumps(summary, indent=2))
@@ -190,7 +205,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--temperature", type=float, default=0.2)
     p.add_argument("--timeout", type=float, default=300.0, help="seconds per LLM request")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    p.add_argument(
+        "--no-progress", action="store_true", help="no live progress bar on stderr (a terminal)"
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     _backend_args(p)
     p.set_defaults(func=cmd_build)

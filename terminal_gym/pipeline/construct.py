@@ -48,6 +48,7 @@ from terminal_gym.pipeline.sources import Source
 from terminal_gym.sandbox.images import PYTHON_IMAGE, PYTHON_PACKAGES
 from terminal_gym.tasks import dockerfile
 from terminal_gym.tasks.formats.harbor import load_harbor_task
+from terminal_gym.tasks.formats.writer import write_task_toml
 from terminal_gym.tasks.spec import Task
 
 __all__ = [
@@ -576,7 +577,8 @@ class _Cascade:
         workdir = data.get("workdir") or "/app"
         if not isinstance(workdir, str) or not workdir.startswith("/") or ".." in workdir:
             problems.append('"workdir" must be an absolute path such as /app')
-        if problems:
+        # (the isinstance checks repeat the ones above for the type checker)
+        if problems or not isinstance(instruction, str) or not isinstance(category, str):
             return {}, problems
         return {
             "instruction": instruction.strip() + "\n",
@@ -677,46 +679,6 @@ class _Cascade:
 # -- writing -------------------------------------------------------------------------
 
 
-def _toml_str(value: str) -> str:
-    out = []
-    for ch in value:
-        code = ord(ch)
-        if ch == '"':
-            out.append('\\"')
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\t":
-            out.append("\\t")
-        elif code < 0x20 or code == 0x7F:
-            out.append(f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, str):
-        return _toml_str(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
-
-
-def render_task_toml(tables: Mapping[str, Mapping[str, Any]], top: Mapping[str, Any]) -> str:
-    """A ``task.toml`` from flat tables of strings, numbers, booleans and lists."""
-    lines = [f"{k} = {_toml_value(v)}" for k, v in top.items() if v is not None]
-    for name, table in tables.items():
-        lines += ["", f"[{name}]"]
-        lines += [f"{k} = {_toml_value(v)}" for k, v in table.items() if v is not None]
-    return "\n".join(lines) + "\n"
-
-
 def write_task_dir(
     task_dir: Path,
     *,
@@ -738,8 +700,10 @@ def write_task_dir(
         "tags": list(meta.get("tags", [])),
         **dict(metadata_extra or {}),
     }
-    toml = render_task_toml(
+    write_task_toml(
+        task_dir,
         {
+            "schema_version": "1.1",
             "task": {"name": task_name},
             "metadata": metadata,
             "agent": {"timeout_sec": agent_timeout_sec},
@@ -752,9 +716,7 @@ def write_task_dir(
                 "build_timeout_sec": build_timeout_sec,
             },
         },
-        {"schema_version": "1.1"},
     )
-    (task_dir / "task.toml").write_text(toml, encoding="utf-8")
     for step, step_files in files.items():
         root = task_dir / STEP_DIRS[step]
         for rel, text in step_files.items():

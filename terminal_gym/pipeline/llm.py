@@ -1,43 +1,50 @@
-"""A minimal OpenAI-compatible chat client over the standard library.
+"""The chat model the construction stage talks to, through the official ``openai`` client.
 
-``POST {url}/chat/completions`` with ``model``, ``messages`` and ``temperature``;
-the reply's ``choices[0].message.content`` comes back. Works with any endpoint that
-speaks the protocol (vLLM, SGLang, llama.cpp's server, OpenAI itself). No new
-dependency: ``urllib.request`` does the HTTP.
+:class:`ChatClient` sends ``model``, ``messages`` and ``temperature`` to an
+OpenAI-compatible endpoint (vLLM, SGLang, llama.cpp's server, OpenAI itself) with
+``client.chat.completions.create`` and returns ``choices[0].message.content``. The
+client comes from :func:`terminal_gym.rollout.llm.make_client`, so the pipeline and
+the rollout agents share one transport and one install hint: without the ``llm``
+extra, constructing a client raises
+:class:`~terminal_gym.rollout.llm.LLMUnavailableError`
+(``pip install 'terminal-gym[llm]'``). ``openai`` is imported only then.
 
-* API key: the ``api_key`` argument, else ``OPENAI_API_KEY``; sent as a bearer token
-  (endpoints that need none ignore it).
-* Retries: 429, 5xx, connection errors and timeouts are retried with exponential
-  backoff (``Retry-After`` honoured, capped); other 4xx fail at once.
+* API key: the ``api_key`` argument, else ``OPENAI_API_KEY`` (``"EMPTY"`` when unset:
+  local servers need none); sent as a bearer token.
+* Retries: the client's own - 408, 409, 429, 5xx, connection errors and timeouts are
+  retried ``max_retries`` times with exponential backoff (``Retry-After`` honoured);
+  other 4xx fail at once. What still fails is an :class:`LLMError`.
 * TLS: the CA bundle named by ``SSL_CERT_FILE`` (or ``REQUESTS_CA_BUNDLE``,
   ``CURL_CA_BUNDLE``), else the system's. Verification is never turned off.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import random
 import ssl
 import threading
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from terminal_gym.pipeline import PipelineError
+from terminal_gym.rollout.llm import LLMUnavailableError, make_client
 
-__all__ = ["CA_BUNDLE_VARS", "ChatClient", "ChatModel", "LLMError", "Message", "Usage"]
+__all__ = [
+    "CA_BUNDLE_VARS",
+    "ChatClient",
+    "ChatModel",
+    "LLMError",
+    "LLMUnavailableError",
+    "Message",
+    "Usage",
+]
 
 #: Environment variables naming a CA bundle, in the order they are trusted.
 CA_BUNDLE_VARS = ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
+_ENDPOINT = "/chat/completions"
 log = logging.getLogger(__name__)
-
-_RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
-_MAX_RETRY_AFTER = 60.0
 
 Message = Mapping[str, str]
 
@@ -70,24 +77,33 @@ class Usage:
     """Totals over the client's life (thread-safe updates)."""
 
     requests: int = 0
-    retries: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
 
 
-def _ca_context(ca_bundle: str | os.PathLike[str] | None) -> ssl.SSLContext:
+def ca_context(ca_bundle: str | os.PathLike[str] | None = None) -> ssl.SSLContext | None:
+    """A verifying TLS context for ``ca_bundle`` or the first bundle named in
+    :data:`CA_BUNDLE_VARS`; ``None`` when neither names a file (the client's default)."""
     if ca_bundle is None:
-        for var in CA_BUNDLE_VARS:
-            value = os.environ.get(var)
-            if value and os.path.isfile(value):
-                ca_bundle = value
-                break
-    return ssl.create_default_context(cafile=os.fspath(ca_bundle) if ca_bundle else None)
+        ca_bundle = next(
+            (v for v in map(os.environ.get, CA_BUNDLE_VARS) if v and os.path.isfile(v)), None
+        )
+    return ssl.create_default_context(cafile=os.fspath(ca_bundle)) if ca_bundle else None
 
 
-def _endpoint(url: str) -> str:
+def _base_url(url: str) -> str:
     url = url.rstrip("/")
-    return url if url.endswith("/chat/completions") else f"{url}/chat/completions"
+    return url[: -len(_ENDPOINT)] if url.endswith(_ENDPOINT) else url
+
+
+def _retried(status: int) -> bool:
+    """Whether the ``openai`` client retries an answer with this status."""
+    return status in (408, 409, 429) or status >= 500
+
+
+def _short(text: object, limit: int = 500) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[:limit] + "..."
 
 
 class ChatClient:
@@ -97,15 +113,17 @@ class ChatClient:
         url: the API base, e.g. ``http://localhost:8000/v1`` (a full
             ``.../chat/completions`` URL also works).
         model: the model name sent with every request.
-        api_key: the bearer token; default ``OPENAI_API_KEY`` (none if unset).
+        api_key: the bearer token; default ``OPENAI_API_KEY`` (``"EMPTY"`` if unset).
         temperature: the default sampling temperature.
         max_tokens: sent when given.
         timeout: seconds per HTTP request.
-        max_retries: retries after the first attempt (429 / 5xx / network).
-        backoff: the first retry's delay in seconds; doubles each retry (+ jitter).
+        max_retries: retries after the first attempt (408/409/429/5xx, network).
         ca_bundle: a CA file for HTTPS; default from ``SSL_CERT_FILE`` & co.
         headers: extra HTTP headers.
-        sleep: waits between retries (tests pass a recorder).
+
+    Raises:
+        LLMUnavailableError: the ``llm`` extra (``openai``) is not installed.
+        ValueError: a URL that is not ``http(s)://``.
 
     Example:
         >>> client = ChatClient("http://localhost:8000/v1", "qwen")  # doctest: +SKIP
@@ -123,26 +141,29 @@ class ChatClient:
         max_tokens: int | None = None,
         timeout: float = 300.0,
         max_retries: int = 5,
-        backoff: float = 1.0,
         ca_bundle: str | os.PathLike[str] | None = None,
         headers: Mapping[str, str] | None = None,
-        sleep: Callable[[float], None] = time.sleep,
     ):
         if not url.startswith(("http://", "https://")):
             raise ValueError(f"the LLM url must start with http:// or https://, got {url!r}")
-        self.url = _endpoint(url)
+        self.url = _base_url(url)
         self.model = model
-        self.api_key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
         self.temperature = temperature
         self.max_tokens = max_tokens
-        self.timeout = timeout
         self.max_retries = max_retries
-        self.backoff = backoff
-        self.headers = dict(headers or {})
         self.usage = Usage()
-        self._sleep = sleep
         self._lock = threading.Lock()
-        self._ssl = _ca_context(ca_bundle) if self.url.startswith("https://") else None
+        self.client = make_client(self.url, api_key, timeout=timeout, max_retries=max_retries)
+        options: dict[str, Any] = {}
+        if headers:
+            options["default_headers"] = dict(headers)
+        context = ca_context(ca_bundle) if self.url.startswith("https://") else None
+        if context is not None:
+            import openai  # installed: make_client succeeded
+
+            options["http_client"] = openai.DefaultHttpxClient(verify=context)
+        if options:
+            self.client = self.client.with_options(**options)
 
     def __repr__(self) -> str:
         return f"ChatClient({self.url!r}, model={self.model!r})"
@@ -154,77 +175,45 @@ class ChatClient:
             LLMError: a non-retryable HTTP error, retries exhausted, or a reply
                 without ``choices[0].message.content``.
         """
-        payload: dict[str, Any] = {
+        kwargs: dict[str, Any] = {
             "model": self.model,
             "messages": [dict(m) for m in messages],
             "temperature": self.temperature if temperature is None else temperature,
         }
         if self.max_tokens is not None:
-            payload["max_tokens"] = self.max_tokens
-        data = self._post(json.dumps(payload).encode("utf-8"))
-        try:
-            content = data["choices"][0]["message"]["content"]
-        except (KeyError, IndexError, TypeError):
-            raise LLMError(
-                f"{self.url}: the reply has no choices[0].message.content: {json.dumps(data)[:300]}"
-            ) from None
+            kwargs["max_tokens"] = self.max_tokens
+        response = self._create(kwargs)
+        choices = getattr(response, "choices", None)
+        if not choices or getattr(choices[0], "message", None) is None:
+            raise LLMError(f"{self.url}: the reply has no choices[0].message.content")
+        content = choices[0].message.content
         if not isinstance(content, str):
             raise LLMError(f"{self.url}: the reply's content is not text: {content!r:.200}")
-        usage = data.get("usage") if isinstance(data, dict) else None
+        usage = getattr(response, "usage", None)
         with self._lock:
             self.usage.requests += 1
-            if isinstance(usage, dict):
-                self.usage.prompt_tokens += int(usage.get("prompt_tokens") or 0)
-                self.usage.completion_tokens += int(usage.get("completion_tokens") or 0)
+            if usage is not None:
+                self.usage.prompt_tokens += int(getattr(usage, "prompt_tokens", 0) or 0)
+                self.usage.completion_tokens += int(getattr(usage, "completion_tokens", 0) or 0)
         return content
 
-    def _post(self, body: bytes) -> Any:
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
-        headers.update(self.headers)
-        attempt = 0
-        while True:
-            request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
-            retry_after: float | None = None
-            try:
-                with urllib.request.urlopen(
-                    request, timeout=self.timeout, context=self._ssl
-                ) as response:
-                    raw = response.read()
-                try:
-                    return json.loads(raw)
-                except ValueError:
-                    raise LLMError(f"{self.url}: the reply is not JSON: {raw[:200]!r}") from None
-            except urllib.error.HTTPError as exc:
-                detail = exc.read()[:500].decode("utf-8", "replace")
-                exc.close()
-                if exc.code not in _RETRY_STATUS or attempt >= self.max_retries:
-                    more = "" if exc.code not in _RETRY_STATUS else f" after {attempt + 1} tries"
-                    raise LLMError(
-                        f"{self.url}: HTTP {exc.code}{more}: {detail}", status=exc.code
-                    ) from None
-                retry_after = _retry_after(exc.headers.get("Retry-After"))
-                problem = f"HTTP {exc.code}"
-            except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-                reason = getattr(exc, "reason", exc)
-                if isinstance(reason, ssl.SSLError) or attempt >= self.max_retries:
-                    raise LLMError(f"{self.url}: {reason} (after {attempt + 1} tries)") from None
-                problem = str(reason)
-            attempt += 1
-            with self._lock:
-                self.usage.retries += 1
-            delay = self.backoff * 2 ** (attempt - 1) * (1 + 0.25 * random.random())
-            if retry_after is not None:
-                delay = max(delay, retry_after)
-            log.info("%s: %s; retry %d in %.1fs", self.url, problem, attempt, delay)
-            self._sleep(min(delay, _MAX_RETRY_AFTER))
+    def _create(self, kwargs: dict[str, Any]) -> Any:
+        import openai  # installed: make_client succeeded
 
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return min(max(float(value), 0.0), _MAX_RETRY_AFTER)
-    except ValueError:
-        return None  # an HTTP date: fall back to the backoff
+        tries = f"after {self.max_retries + 1} tries"
+        try:
+            return self.client.chat.completions.create(**kwargs)
+        except openai.APIStatusError as exc:
+            status = exc.status_code
+            more = f" {tries}" if _retried(status) else ""
+            detail = _short(exc.response.text or exc.message)
+            raise LLMError(f"{self.url}: HTTP {status}{more}: {detail}", status=status) from None
+        except openai.APITimeoutError:
+            raise LLMError(f"{self.url}: no answer within the timeout ({tries})") from None
+        except openai.APIConnectionError as exc:
+            reason = _short(exc.__cause__ or exc)
+            raise LLMError(f"{self.url}: cannot connect: {reason} ({tries})") from None
+        except openai.APIError as exc:  # e.g. a reply that fails validation
+            raise LLMError(f"{self.url}: unusable reply: {_short(exc, 300)}") from None
+        except ValueError as exc:  # the client decodes the body as JSON
+            raise LLMError(f"{self.url}: the reply is not JSON: {_short(exc, 300)}") from None

@@ -70,7 +70,8 @@ class FakeLLM:
 
     Attributes:
         url: the API base to give the client (``http://127.0.0.1:PORT/v1``).
-        requests: every request received: ``{"path", "headers", "json"}``.
+        requests: every request received: ``{"path", "headers", "json"}`` (header
+            names lower-cased: HTTP clients differ in how they spell them).
     """
 
     def __init__(self, handler: Handler):
@@ -92,7 +93,11 @@ class FakeLLM:
                     body = None
                 with fake._lock:
                     fake.requests.append(
-                        {"path": self.path, "headers": dict(self.headers), "json": body}
+                        {
+                            "path": self.path,
+                            "headers": {k.lower(): v for k, v in self.headers.items()},
+                            "json": body,
+                        }
                     )
                 if self.path.rstrip("/") != "/v1/chat/completions" or body is None:
                     self._send(Reply(status=404, body=b'{"error": "not found"}'))

@@ -97,8 +97,7 @@ def test_tasks_build_end_to_end_and_resume(tmp_path, docker_client, capsys):
         assert calls_for(server, SOLVED_TITLE, since=seen) == 4
         assert calls_for(server, UNPARSEABLE_TITLE, since=seen) == 5  # 3 steps + 2 test replies
         assert second["llm_calls"] == 9
-        assert "tasks build [" in captured.err and "2/2" in captured.err  # the progress bar
-        assert "verified 0  rejected 2  errors 0" in captured.err
+        assert "tasks build" not in captured.err  # no progress bar under --json
 
         # run 3: everything is done, no LLM call at all
         seen = len(server.requests)
@@ -175,13 +174,28 @@ def test_errors_are_retried_on_the_next_run_and_rejections_are_not(tmp_path):
         assert (summary["skipped"], len(server.requests)) == (1, calls)
 
 
-def test_progress_line():
-    stream = io.StringIO()
+def test_progress_bar_counts_the_outcomes():
+    stream = io.StringIO()  # not a terminal: the bar's final state only, when it closes
     bar = Progress(4, stream=stream)
-    bar.render()
     bar.advance("verified")
     bar.advance("rejected")
-    lines = stream.getvalue().splitlines()
-    assert lines[0].startswith("tasks build [------------------------] 0/4")
-    assert lines[-1].startswith("tasks build [############------------] 2/4")
-    assert "verified 1  rejected 1  errors 0" in lines[-1] and "ETA" in lines[-1]
+    assert stream.getvalue() == ""
+    bar.close()
+    (line,) = stream.getvalue().splitlines()
+    assert line.startswith("tasks build") and "2/4" in line
+    assert "verified 1  rejected 1  errors 0" in line
+
+
+def test_cli_prints_a_line_per_source_and_no_bar_off_a_terminal(tmp_path, capsys):
+    sources = write_sources(tmp_path / "issues.jsonl", [UNPARSEABLE_TITLE])
+    replies = {**task_replies(COUNT_ERRORS, title=UNPARSEABLE_TITLE), "tests": BROKEN_TESTS}
+    with FakeLLM(StepScript(replies)) as server:
+        argv = ["tasks", "build", "--sources", str(sources), "--out", str(tmp_path / "out")]
+        argv += ["--llm-url", server.url, "--model", "m", "--max-review-rounds", "0"]
+        assert cli([*argv, "--backend", "local"]) == 0
+    out, err = capsys.readouterr()
+    (source_id,) = (s.id for s in read_sources(sources))
+    first = out.splitlines()[0]
+    assert first.startswith(f"FAIL {source_id}") and "[construction:tests]" in first
+    assert "1 source(s) processed" in out
+    assert "tasks build" not in err  # stderr is not a terminal: no live bar

@@ -59,7 +59,7 @@ def test_four_steps_make_a_loadable_task(tmp_path):
     assert f"FROM {BASE}" in bodies[1]["messages"][0]["content"]
     assert "COPY app.log /app/logs/app.log" in bodies[2]["messages"][1]["content"]
     assert "grep -c 'ERROR'" in bodies[3]["messages"][1]["content"]
-    assert server.requests[0]["headers"]["Authorization"] == "Bearer sk-test"
+    assert server.requests[0]["headers"]["authorization"] == "Bearer sk-test"
 
     task = result.task
     assert task.id == "task" and task.environment.workdir == "/app"

@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from terminal_gym.tasks.formats.harbor import load_harbor_task
+from terminal_gym.tasks.formats.writer import dumps_task_toml
 from terminal_gym.tasks.spec import Task
 
 __all__ = [
@@ -319,37 +320,30 @@ class Family(abc.ABC):
 
     def _task_toml(self, task_id: str, level: int, seed: int, inst: Instance) -> str:
         tags = list(dict.fromkeys((*self.tags, *inst.tags)))
-        lines = [
-            'schema_version = "1.1"',
-            "",
-            "[task]",
-            f"name = {_toml(f'terminal-gym/{task_id}')}",
-            "",
-            "[metadata]",
-            f"difficulty = {_toml(DIFFICULTY_NAMES[level])}",
-            f"difficulty_level = {level}",
-            f"category = {_toml(self.category)}",
-            f"tags = {_toml(tags)}",
-            f"family = {_toml(self.name)}",
-            f"seed = {seed}",
-            "",
-            "[metadata.params]",
-            *(f"{key} = {_toml(value)}" for key, value in inst.params.items()),
-            "",
-            "[agent]",
-            f"timeout_sec = {self.agent_timeout_sec}",
-            "",
-            "[verifier]",
-            f"timeout_sec = {self.verifier_timeout_sec}",
-            "",
-            "[environment]",
-            'workdir = "/app"',
-            "cpus = 1",
-            "memory_mb = 1024",
-            "allow_internet = false",
-            "build_timeout_sec = 600",
-        ]
-        return "\n".join(lines) + "\n"
+        return dumps_task_toml(
+            {
+                "schema_version": "1.1",
+                "task": {"name": f"terminal-gym/{task_id}"},
+                "metadata": {
+                    "difficulty": DIFFICULTY_NAMES[level],
+                    "difficulty_level": level,
+                    "category": self.category,
+                    "tags": tags,
+                    "family": self.name,
+                    "seed": seed,
+                    "params": dict(inst.params),
+                },
+                "agent": {"timeout_sec": self.agent_timeout_sec},
+                "verifier": {"timeout_sec": self.verifier_timeout_sec},
+                "environment": {
+                    "workdir": "/app",
+                    "cpus": 1,
+                    "memory_mb": 1024,
+                    "allow_internet": False,
+                    "build_timeout_sec": 600,
+                },
+            }
+        )
 
     # -- on disk ---------------------------------------------------------------------
 
@@ -388,18 +382,6 @@ def _relpath(rel: str) -> str:
 
 def _mode_for(path: str) -> int:
     return _EXEC_MODE if path.endswith(".sh") else _FILE_MODE
-
-
-def _toml(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return json.dumps(value)  # a JSON string is a valid TOML basic string
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} to task.toml")
 
 
 # -- idempotent, atomic writing ------------------------------------------------------
