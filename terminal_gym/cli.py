@@ -234,7 +234,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_families(args: argparse.Namespace) -> int:
     from terminal_gym.tasks.families import DIFFICULTY_NAMES, FAMILIES
 
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": family.name,
             "description": family.description,

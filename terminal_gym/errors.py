@@ -1,8 +1,16 @@
 """The exception hierarchy.
 
-Every error the package raises derives from :class:`TerminalGymError`. Where a
-builtin exception means the same thing, the subclass inherits it too, so callers
-can catch either (``except TimeoutError`` catches :class:`CommandTimeoutError`).
+Every failure the package reports (a malformed task, an unreachable daemon, a dead
+sandbox, an unusable reward, a bad trajectory file, a vector env that did not answer)
+raises a subclass of :class:`TerminalGymError`. Where a builtin exception means the same
+thing, the subclass inherits it too, so callers can catch either (``except TimeoutError``
+catches :class:`StepTimeoutError`). Calling a function with an argument of the wrong
+type or value raises the builtin ``TypeError``/``ValueError``, as Python code does, and
+a missing key in a mapping-like lookup ``KeyError``.
+
+A command that outlives its timeout is not an exception: the env interrupts it and
+reports ``timed_out`` in the observation (and ``ExecResult.timed_out`` for one-off
+commands).
 
 Infrastructure failures (:class:`SandboxError` and below) are what the env
 reports as ``info["env_error"]``: they say nothing about the agent's skill.
@@ -70,8 +78,9 @@ class ToolchainError(SandboxError):
     """The trusted grading toolchain cannot be built or used here (see ``sandbox.toolchain``)."""
 
 
-class CommandTimeoutError(TerminalGymError, TimeoutError):
-    """A command did not finish within its timeout."""
+class StepTimeoutError(TerminalGymError, TimeoutError):
+    """Sub-envs of a vector env did not answer within the wait's timeout (the step goes
+    on; wait again for it)."""
 
 
 class VerifierError(TerminalGymError, RuntimeError):

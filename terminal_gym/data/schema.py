@@ -156,7 +156,8 @@ def pack_steps(steps: Iterable[Step]) -> list[dict[str, Any]]:
     >>> pack_steps([a, b])[1]["llm"]["prompt"]
     {'keep': 2, 'add': [{'role': 'user', 'content': 'o'}]}
     """
-    out, context = [], []
+    out: list[dict[str, Any]] = []
+    context: list[Any] = []
     for step in steps:
         data = step.to_dict()
         llm = data.get("llm")

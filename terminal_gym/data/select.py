@@ -105,9 +105,9 @@ def filter_trajectories(
 
 def _sort_key(by: Sequence[str]) -> Callable[[Trajectory], tuple[float, ...]]:
     fields = []
-    for key in by:
-        ascending = key.startswith("-")
-        name = key.lstrip("-")
+    for spec in by:
+        ascending = spec.startswith("-")
+        name = spec.lstrip("-")
         if name not in RANK_KEYS:
             raise ValueError(f"unknown rank key {name!r}; choose from {RANK_KEYS}")
         fields.append((name, ascending))

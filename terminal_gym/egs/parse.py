@@ -581,8 +581,8 @@ def _fast_commands(text: str) -> tuple[SimpleCommand, ...] | None:
             redirects: list[Redirect] = []
             i = 0
             while i < len(part):
-                tok = part[i][0]
-                op = tok.lstrip("0123456789")
+                word: str = part[i][0]
+                op = word.lstrip("0123456789")
                 if op[:1] in "<>&" and op:
                     if re.fullmatch(r">&\d+", op):
                         redirects.append(Redirect(">&", None))
@@ -593,12 +593,12 @@ def _fast_commands(text: str) -> tuple[SimpleCommand, ...] | None:
                     redirects.append(Redirect(op, part[i + 1][0]))
                     i += 2
                     continue
-                if not words and _ASSIGN.match(tok):
-                    assigns.append(tok)
-                elif not words and tok in _RESERVED:
+                if not words and _ASSIGN.match(word):
+                    assigns.append(word)
+                elif not words and word in _RESERVED:
                     return None
                 else:
-                    words.append(tok)
+                    words.append(word)
                 i += 1
             scope: tuple[int, ...] = ()
             if len(pipeline) > 1:

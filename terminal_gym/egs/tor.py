@@ -169,7 +169,7 @@ class Analyzer:
         self._written_parents: set[str] = set()
         self._written_globs: set[str] = set()
         self._acted = False
-        self._counts = dict.fromkeys(_KINDS, 0)
+        self._counts: dict[str, int] = dict.fromkeys(_KINDS, 0)
 
     @property
     def cwd(self) -> str:

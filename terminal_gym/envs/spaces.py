@@ -62,7 +62,11 @@ class TerminalText(Space[str]):
         return f"TerminalText({self.max_length})"
 
     def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.max_length == self.max_length  # type: ignore[attr-defined]
+        return (
+            isinstance(other, TerminalText)
+            and type(other) is type(self)
+            and (other.max_length == self.max_length)
+        )
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self.max_length))

@@ -431,7 +431,8 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         budget = self._agent_budget()
         timeout = self.step_timeout
         if isinstance(action, Command):
-            action, timeout = action.text, action.timeout or timeout
+            timeout = action.timeout or timeout
+            action = action.text
         elif isinstance(action, Keys):
             return self.shell.send_keys(action.text, wait=action.wait)
         elif not isinstance(action, str):

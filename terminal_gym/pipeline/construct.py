@@ -143,8 +143,8 @@ class Construction:
     transcript: list[dict[str, Any]] = field(repr=False)
 
 
-class _Unsuitable(Exception):
-    pass
+class _Unsuitable(PipelineError):
+    """The model judged the source unsuitable (internal: becomes a rejection)."""
 
 
 # -- parsing and checks (pure) ------------------------------------------------------

@@ -187,4 +187,4 @@ class EncodeObservation(gym.Wrapper, gym.utils.RecordConstructorArgs):
         if self.encoder.n_actions:
             self._picks.append(int(action))
         vec = self.encoder.encode(obs, step=self._step, picks=self._picks)
-        return vec, reward, terminated, truncated, info
+        return vec, float(reward), terminated, truncated, info

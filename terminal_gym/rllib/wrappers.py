@@ -78,7 +78,7 @@ class MenuAction(gym.ActionWrapper, gym.utils.RecordConstructorArgs):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[Any, dict[str, Any]]:
         obs, info = self.env.reset(seed=seed, options=options)
-        task = self.env.unwrapped.task
+        task = self.env.unwrapped.task  # type: ignore[attr-defined]
         self._commands = self.menu.commands(task)
         return obs, info
 
@@ -92,7 +92,7 @@ class MenuAction(gym.ActionWrapper, gym.utils.RecordConstructorArgs):
     def step(self, action: Any) -> tuple[Any, float, bool, bool, dict[str, Any]]:
         obs, reward, terminated, truncated, info = self.env.step(self.action(action))
         info["menu_pick"] = self.menu.labels[int(action)]
-        return obs, reward, terminated, truncated, info
+        return obs, float(reward), terminated, truncated, info
 
 
 class CatchEnvErrors(gym.Wrapper, gym.utils.RecordConstructorArgs):
@@ -142,7 +142,7 @@ class CatchEnvErrors(gym.Wrapper, gym.utils.RecordConstructorArgs):
             info = {"env_error": True, "error": message, "exception": _name(exc)}
             return self._last, 0.0, False, True, info
         self._last = obs
-        return obs, reward, terminated, truncated, info
+        return obs, float(reward), terminated, truncated, info
 
 
 def _name(exc: BaseException) -> str:

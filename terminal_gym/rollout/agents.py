@@ -292,7 +292,8 @@ class EpisodeRecorder:
         """One env step: its action, ``(obs, reward, terminated, truncated, info)``, how
         long it took and the model call behind it."""
         assert self.trajectory is not None, "reset() first"
-        obs, reward, terminated, truncated, info = result
+        obs, raw_reward, terminated, truncated, info = result
+        reward = float(raw_reward)
         self.trajectory.steps.append(
             Step(
                 action=action,
@@ -355,7 +356,7 @@ def run_episode(
     obs, info = env.reset(seed=seed, options={"task": task} if task else None)
     if recorder is not None:
         recorder.reset(obs, info, started=started)
-    task_id = info.get("task_id", task)
+    task_id = str(info.get("task_id", task))
     agent.begin(env, obs, info)
     reward, steps, terminated, truncated, llm_error = 0.0, 0, False, False, None
     while not (terminated or truncated):
@@ -366,7 +367,8 @@ def run_episode(
             break
         step_started = time.monotonic()
         result = env.step(action)
-        obs, reward, terminated, truncated, info = result
+        obs, raw_reward, terminated, truncated, info = result
+        reward = float(raw_reward)
         steps += 1
         if recorder is not None:
             recorder.step(

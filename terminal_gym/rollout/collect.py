@@ -203,7 +203,8 @@ def annotate_groups(trajectories: Sequence[Trajectory]) -> None:
     """Add ``group_reward_mean`` and ``group_reward_std`` to each trajectory's metadata."""
     stats = group_stats(trajectories)
     for t in trajectories:
-        s = stats.get(t.metadata.get("group_id"))
+        gid = t.metadata.get("group_id")
+        s = stats.get(gid) if isinstance(gid, str) else None
         if s is not None:
             t.metadata["group_reward_mean"] = s["mean"]
             t.metadata["group_reward_std"] = s["std"]

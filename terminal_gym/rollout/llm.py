@@ -337,7 +337,7 @@ class LLMAgent:
             if logprobs:
                 self.extra_body.setdefault("return_tokens_as_token_ids", True)
         self.max_turns = max_turns
-        self.budget = {
+        self.budget: dict[str, Any] = {
             "max_chars": max_chars,
             "max_tokens": max_tokens_context,
             "count_tokens": count_tokens,

@@ -157,7 +157,7 @@ def run_soak(
     if actions is None:
         probe = make_env()
         try:
-            actions = actions_for(probe.unwrapped.backend.name)
+            actions = actions_for(probe.unwrapped.backend.name)  # type: ignore[attr-defined]
         finally:
             probe.close()
     schedule = plan(task_ids, episodes, seed, actions)

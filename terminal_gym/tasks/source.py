@@ -35,14 +35,13 @@ __all__ = ["TaskSource", "load_tasks"]
 
 @runtime_checkable
 class TaskSource(Protocol):
-    """What an env draws its tasks from.
+    """What an env draws its tasks from."""
 
-    Attributes:
-        finite: ``True`` when the source has an end (a :class:`TaskSet`: ``len``, ids
-            and iteration work); ``False`` for an infinite family.
-    """
-
-    finite: bool
+    @property
+    def finite(self) -> bool:
+        """``True`` when the source has an end (a :class:`TaskSet`: ``len``, ids and
+        iteration work); ``False`` for an infinite family."""
+        ...
 
     def sample(self, np_random: np.random.Generator) -> Task:
         """One task, drawn using only ``np_random`` (reproducible by seed)."""
@@ -93,4 +92,4 @@ def load_tasks(
         )
     if isinstance(source, TaskSource) and not isinstance(source, TaskSet):
         return source
-    return TaskSet.from_source(source, skip_invalid=skip_invalid)  # type: ignore[arg-type]
+    return TaskSet.from_source(source, skip_invalid=skip_invalid)

@@ -200,9 +200,9 @@ class EnvGroup:
     ) -> list[Any]:
         """``fn(env, *args, **kwargs)`` for each slot's env, on the slot's own thread (so it
         never overlaps an operation of that slot); the results in order. Exceptions raise."""
+        options = kwargs or {}
         futures = [
-            self._executor(slot).submit(lambda s=slot: fn(self._env(s), *args, **(kwargs or {})))
-            for slot in slots
+            self._executor(slot).submit(self._call_on, slot, fn, args, options) for slot in slots
         ]
         return [future.result() for future in futures]
 
@@ -225,6 +225,9 @@ class EnvGroup:
             shared.close()  # after the envs: a pooled sandbox's shell may need its thread
 
     # -- internals -------------------------------------------------------------------
+
+    def _call_on(self, slot: int, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+        return fn(self._env(slot), *args, **kwargs)  # on the slot's thread (it may make the env)
 
     def _env(self, index: int) -> gym.Env:
         slot = self._slots[index]

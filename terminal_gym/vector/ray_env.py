@@ -31,6 +31,7 @@ from gymnasium.vector import AutoresetMode, VectorEnv
 from gymnasium.vector.utils import batch_space, concatenate, create_empty_array
 
 from terminal_gym.envs import Command, Keys, TerminalText
+from terminal_gym.errors import StepTimeoutError
 from terminal_gym.vector.group import (
     CLOSE_TIMEOUT,
     EnvFactory,
@@ -172,13 +173,14 @@ class RayVectorEnv(VectorEnv):
         for name, value in (("num_envs", num_envs), ("envs_per_actor", envs_per_actor)):
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be a positive integer, not {value!r}")
-        for name, value in (
+        deadlines: tuple[tuple[str, float | None], ...] = (
             ("step_deadline", step_deadline),
             ("reset_deadline", reset_deadline),
             ("call_grace", call_grace),
-        ):
-            if value is not None and not (isinstance(value, (int, float)) and value > 0):
-                raise ValueError(f"{name} must be a positive number of seconds, not {value!r}")
+        )
+        for name, seconds in deadlines:
+            if seconds is not None and not (isinstance(seconds, (int, float)) and seconds > 0):
+                raise ValueError(f"{name} must be a positive number of seconds, not {seconds!r}")
         self.autoreset_mode = AutoresetMode(autoreset_mode)
         if self.autoreset_mode == AutoresetMode.SAME_STEP:
             raise ValueError("RayVectorEnv supports the NEXT_STEP and DISABLED autoreset modes")
@@ -304,7 +306,8 @@ class RayVectorEnv(VectorEnv):
 
         Raises:
             NoAsyncCallError: some sub-env has no call in flight.
-            TimeoutError: not all results came within ``timeout``; they stay in flight, and
+            StepTimeoutError: (a ``TimeoutError``) not all results came within ``timeout``;
+                they stay in flight, and
                 a later ``step_wait`` (or ``recv``) returns them.
         """
         self._check_open()
@@ -315,7 +318,9 @@ class RayVectorEnv(VectorEnv):
         results = self._collect(envs, self.num_envs, timeout)
         if len(results) < self.num_envs:
             self._results.update(results)
-            raise TimeoutError(f"{self.num_envs - len(results)} sub-envs did not answer in time")
+            raise StepTimeoutError(
+                f"{self.num_envs - len(results)} sub-envs did not answer in time"
+            )
         return self._batch_steps(envs, results)[1:]
 
     def send(self, indices: Iterable[int], actions: Iterable[Any]) -> None:
@@ -463,7 +468,7 @@ class RayVectorEnv(VectorEnv):
     # -- dispatch ----------------------------------------------------------------------
 
     def _step_items(self, envs: Iterable[int], actions: Sequence[Any]) -> list:
-        items = []
+        items: list[tuple[int, str, Any]] = []
         text = isinstance(self.single_action_space, (TerminalText, spaces.Text))
         for i, action in zip(envs, actions, strict=True):
             if text and not isinstance(action, (str, Command, Keys)):
@@ -539,8 +544,9 @@ class RayVectorEnv(VectorEnv):
         ready: list | None = None  # refs known to be ready; None: ask Ray
         while True:
             calls = {id(c): c for i in wanted if (c := self._pending.get(i)) is not None}
-            for call in [c for c in calls.values() if c.outcomes is not None]:
-                self._finish(call, call.outcomes)
+            for call in calls.values():
+                if call.outcomes is not None:
+                    self._finish(call, call.outcomes)
             remote = [c for c in calls.values() if c.outcomes is None]
             if remote:
                 if ready is None:
@@ -667,7 +673,8 @@ class RayVectorEnv(VectorEnv):
 
     def _batch_infos(self, infos: list[dict], envs: Sequence[int], n: int) -> dict[str, Any]:
         """Infos batched Gymnasium's way; ``envs[k]`` is the position of ``infos[k]``."""
-        batcher, batched = _Batcher(n), {}
+        batcher = _Batcher(n)
+        batched: dict[str, Any] = {}
         for position, info in zip(envs, infos, strict=True):
             batched = batcher._add_info(batched, info, position)
         return batched

@@ -99,6 +99,7 @@ def test_chat_jsonl_loads_with_datasets(tmp_path):
     records = [json.loads(line) for line in path.read_text().splitlines()]
     assert ds[0]["messages"] == records[0]["messages"]
 
+
 def test_chat_jsonl_without_metadata_and_empty_trajectories(tmp_path):
     empty = trajectory()
     empty.steps = []

@@ -399,7 +399,7 @@ class FixSeededBug(Family):
             visible_tests.append(f"from {dotted} import {', '.join(f.name for f in funcs)}")
             for f in funcs:
                 buggy = f.source.replace(*bugs[f.name][1:]) if f.name in bugs else f.source
-                asserts = []
+                asserts: list[str] = []
                 for args in f.cases:
                     kind, value = _outcome(f.source, f.name, args)
                     hidden_cases.append(
