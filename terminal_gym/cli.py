@@ -279,8 +279,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_images(args: argparse.Namespace) -> int:
+    from terminal_gym.sandbox.bootstrap import BASE_IMAGES, bootstrap
     from terminal_gym.sandbox.docker import connect
-    from terminal_gym.sandbox.images import BASE_IMAGES, bootstrap
 
     built = bootstrap(connect(), mirror=args.mirror, force=args.force)
     for name in BASE_IMAGES:

@@ -186,7 +186,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             self._pool = pool
         elif pool is None or (isinstance(pool, int) and not isinstance(pool, bool) and pool > 0):
             self.backend = make_backend(backend, **(backend_options or {}))
-            self._owns_backend = isinstance(backend, str)  # made here: closed here
+            self._owns_backend = self.backend is not backend  # made here: closed here
             self._pool_size = pool or 0
         elif isinstance(pool, int):
             raise ValueError(f"pool must be a positive size, not {pool!r}")

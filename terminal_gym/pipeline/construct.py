@@ -45,7 +45,7 @@ from terminal_gym.errors import TaskFormatError
 from terminal_gym.pipeline import PipelineError
 from terminal_gym.pipeline.llm import ChatModel
 from terminal_gym.pipeline.sources import Source
-from terminal_gym.sandbox.images import PYTHON_IMAGE, PYTHON_PACKAGES
+from terminal_gym.sandbox.bootstrap import PYTHON_IMAGE, PYTHON_PACKAGES
 from terminal_gym.tasks import dockerfile
 from terminal_gym.tasks.formats.harbor import load_harbor_task
 from terminal_gym.tasks.formats.writer import write_task_toml

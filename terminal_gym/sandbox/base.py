@@ -98,17 +98,35 @@ class StopReport:
 class Sandbox(Protocol):
     """One running environment.
 
-    Attributes:
-        toolchain: the trusted grading toolchain's ``bin/`` inside the sandbox (see
-            :mod:`terminal_gym.sandbox.toolchain`), or ``None`` when it is not mounted.
-        system_path: the ``PATH`` the sandbox's own programs use.
+    Its attributes are read-only to callers (a sandbox may hold a narrower type, e.g. a
+    ``workdir`` that is always a ``str``).
     """
 
-    id: str
-    backend: str
-    workdir: str | None
-    toolchain: str | None
-    system_path: str
+    @property
+    def id(self) -> str:
+        """Unique among the sandboxes of this host."""
+        ...
+
+    @property
+    def backend(self) -> str:
+        """The name of the backend that made it (``"docker"``, ``"local"``)."""
+        ...
+
+    @property
+    def workdir(self) -> str | None:
+        """Where commands start when they name no directory."""
+        ...
+
+    @property
+    def toolchain(self) -> str | None:
+        """The trusted grading toolchain's ``bin/`` inside the sandbox (see
+        :mod:`terminal_gym.sandbox.toolchain`), or ``None`` when it is not mounted."""
+        ...
+
+    @property
+    def system_path(self) -> str:
+        """The ``PATH`` the sandbox's own programs use."""
+        ...
 
     def open_pty(
         self,
@@ -191,8 +209,13 @@ class Backend(Protocol):
         """Why this backend cannot serve ``task``, or ``None`` when it can."""
         ...
 
-    def prepare(self, task: Task) -> None:
-        """Build or fetch what ``task`` needs (its image), ahead of :meth:`create`."""
+    def prepare(self, task: Task) -> str | None:
+        """Build or fetch what ``task`` needs, ahead of :meth:`create`.
+
+        Returns:
+            The image the task runs in, for backends that run images (Docker), else
+            ``None``.
+        """
         ...
 
     def create(self, task: Task) -> Sandbox:

@@ -69,7 +69,9 @@ from terminal_gym.sandbox.base import (
     owner_label,
     tar_path,
 )
-from terminal_gym.sandbox.images import ensure_image, find_ca_bundle, parse_image_map
+from terminal_gym.sandbox.ca import find_ca_bundle
+from terminal_gym.sandbox.images import ensure_image
+from terminal_gym.sandbox.substitute import parse_image_map
 from terminal_gym.sandbox.toolchain import MOUNT, Toolchain, ensure_toolchain
 from terminal_gym.tasks.spec import Task
 

@@ -68,20 +68,9 @@ _SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc", 
 #: (a task that copies into ``/opt`` gets a fresh ``/opt`` instead of the host's).
 _READ_ONLY_DIRS = tuple(d for d in _SYSTEM_DIRS if d != "opt")
 _ALWAYS_WRITABLE = ("tmp", "root", "var", "logs", "tests", "solution", "run")
-_IGNORED = {
-    "ARG",
-    "LABEL",
-    "CMD",
-    "ENTRYPOINT",
-    "EXPOSE",
-    "SHELL",
-    "HEALTHCHECK",
-    "STOPSIGNAL",
-    "VOLUME",
-    "ONBUILD",
-    "MAINTAINER",
-    "FROM",
-}
+#: Dockerfile instructions replayed on the sandbox; the metadata ones are ignored.
+_REPLAYED = frozenset({"WORKDIR", "ENV", "COPY", "ADD", "RUN", "USER"})
+_IGNORED = dockerfile.METADATA_KEYWORDS | {"FROM"}
 _MARKER = "TERMINAL_GYM_SANDBOX"
 #: A local sandbox's root is ``<tmp>/terminal-gym-local-<owner pid>-<random>``.
 LOCAL_DIR_PREFIX = "terminal-gym-local-"
@@ -89,31 +78,6 @@ LOCAL_DIR_PREFIX = "terminal-gym-local-"
 
 def bwrap_path() -> str | None:
     return shutil.which("bwrap")
-
-
-def parse_dockerfile(text: str) -> list[tuple[str, str]]:
-    """``[(INSTRUCTION, arguments)]``, read by :func:`terminal_gym.tasks.dockerfile.parse`.
-
-    A ``RUN``'s arguments are the command it runs (heredoc bodies included, the exec
-    form quoted for sh); a heredoc ``COPY``/``ADD`` keeps its ``<<NAME`` source.
-    """
-    return [
-        (step.keyword, _run_command(step) if step.keyword == "RUN" else step.args)
-        for step in dockerfile.parse(text)
-    ]
-
-
-def _run_command(step: dockerfile.Instruction) -> str:
-    words = step.exec_form
-    return step.script if words is None else shlex.join(words)
-
-
-def _json_or_words(args: str) -> list[str]:
-    if args.startswith("["):
-        import json
-
-        return [str(a) for a in json.loads(args)]
-    return shlex.split(args)
 
 
 def _kill_matching(proc_file: str, matches: Callable[[bytes], bool]) -> None:
@@ -246,16 +210,15 @@ class LocalBackend:
         if env.workdir and LocalSandbox._top(env.workdir) in _READ_ONLY_DIRS:
             return f"workdir {env.workdir} is in a read-only host system directory"
         cwd = "/"
-        for word, args in parse_dockerfile(env.dockerfile.read_text()):
+        for step in dockerfile.parse(env.dockerfile.read_text()):
+            word, args = step.keyword, step.args
             if word in ("COPY", "ADD") and ("--from" in args or "://" in args):
                 return f"{word} {args[:60]} needs a build stage or a download"
-            if word in ("COPY", "ADD") and "<<" in args:
+            if word in ("COPY", "ADD") and step.heredocs:
                 return f"{word} {args[:60]} takes a heredoc, not replayed locally"
             if word in ("WORKDIR", "COPY", "ADD"):
-                try:
-                    dest = args if word == "WORKDIR" else _json_or_words(args)[-1]
-                except (ValueError, IndexError):
-                    dest = ""
+                words = step.words
+                dest = args if word == "WORKDIR" else (words[-1] if words else "")
                 path = str(PurePosixPath(cwd) / dest)
                 cwd = path if word == "WORKDIR" else cwd
                 if LocalSandbox._top(path) in _READ_ONLY_DIRS:
@@ -265,9 +228,9 @@ class LocalBackend:
                     )
             if word == "USER" and args.split(":")[0] not in ("root", "0"):
                 return f"USER {args} is not supported locally"
-            if word == "FROM" and " AS " in args.upper():
+            if word == "FROM" and dockerfile.parse_from(args).alias:
                 return "multi-stage builds are not supported locally"
-            if word not in _IGNORED | {"WORKDIR", "ENV", "COPY", "ADD", "RUN", "USER"}:
+            if word not in _IGNORED | _REPLAYED:
                 return f"Dockerfile instruction {word} is not supported locally"
         return None
 
@@ -305,11 +268,12 @@ class LocalSandbox:
         # stay visible to the verifier (which then shares the host's, like them).
         self._own_pids = isolation == "bwrap" and task.verifier.agent_processes == "stop"
         self.system_path = STANDARD_PATH
-        steps = parse_dockerfile(task.environment.dockerfile.read_text())  # type: ignore[union-attr]
+        assert task.environment.dockerfile is not None  # unsupported_reason() says so
+        steps = dockerfile.parse(task.environment.dockerfile.read_text())
         workdir: str | None = None  # the image's WORKDIR; the task's own workdir wins, as in Docker
-        for word, args in steps:
-            if word == "WORKDIR":
-                workdir = str(PurePosixPath(workdir or "/") / args)
+        for step in steps:
+            if step.keyword == "WORKDIR":
+                workdir = str(PurePosixPath(workdir or "/") / step.args)
         self.workdir = task.environment.workdir or workdir or "/root"
         self.env = {
             "PATH": STANDARD_PATH,
@@ -318,9 +282,9 @@ class LocalSandbox:
             "HOSTNAME": "sandbox",
         }
         tops = set(_ALWAYS_WRITABLE) | {self._top(self.workdir)}
-        for word, args in steps:
-            if word in ("COPY", "ADD"):
-                tops.add(self._top(_json_or_words(args)[-1]))
+        for step in steps:
+            if step.keyword in ("COPY", "ADD"):
+                tops.add(self._top(step.words[-1]))
         tops -= {"", *_READ_ONLY_DIRS}
         for top in tops:
             (self.root / top).mkdir(parents=True, exist_ok=True)
@@ -357,18 +321,19 @@ class LocalSandbox:
 
     # -- Dockerfile replay ---------------------------------------------------------------
 
-    def _replay(self, steps: list[tuple[str, str]]) -> None:
+    def _replay(self, steps: list[dockerfile.Instruction]) -> None:
         context = self.task.environment.context_dir
         assert context is not None
         cwd = "/"
-        for word, args in steps:
+        for step in steps:
+            word = step.keyword
             if word == "WORKDIR":
-                cwd = str(PurePosixPath(cwd) / args)
+                cwd = str(PurePosixPath(cwd) / step.args)
                 self.host_path(cwd).mkdir(parents=True, exist_ok=True)
             elif word == "ENV":
-                self.env.update(_parse_env(args))
+                self.env.update(step.variables)
             elif word in ("COPY", "ADD"):
-                words = [w for w in _json_or_words(args) if not w.startswith("--")]
+                words = [w for w in step.words if not w.startswith("--")]
                 *sources, dest = words
                 dest_abs = str(PurePosixPath(cwd) / dest)
                 for src in sources:
@@ -376,7 +341,7 @@ class LocalSandbox:
                         context / src, dest_abs, into=dest.endswith("/") or len(sources) > 1
                     )
             elif word == "RUN":
-                command = args
+                command = step.shell_command
                 result = self.exec(
                     command, workdir=cwd, timeout=self.task.environment.build_timeout_sec
                 )
@@ -633,10 +598,3 @@ def _default_signals() -> None:
     """Run in the child before exec: every signal of :data:`_RESET_SIGNALS` at its default."""
     for sig in _RESET_SIGNALS:
         signal.signal(sig, signal.SIG_DFL)
-
-
-def _parse_env(args: str) -> dict[str, str]:
-    if "=" not in args.split(" ", 1)[0]:
-        key, _, value = args.partition(" ")
-        return {key: value.strip()}
-    return dict(item.split("=", 1) for item in shlex.split(args))

@@ -16,6 +16,11 @@ review all see the same instructions:
   the lines up to each delimiter belong to the instruction (see :class:`Heredoc`), not
   to the instructions that follow.
 
+On top of :func:`parse`: :func:`parse_from` and :func:`stages` read ``FROM`` lines (which
+image, which stage name, whether it names an earlier stage), and an :class:`Instruction`
+answers its :attr:`~Instruction.words`, :attr:`~Instruction.shell_command` and
+:attr:`~Instruction.variables`.
+
 Lines are split on ``\\n`` only (a trailing ``\\r`` is dropped), and a UTF-8 byte-order
 mark is ignored, as Docker does. Nothing here raises on malformed input: an unknown
 keyword is an instruction like any other, an unterminated heredoc runs to the end.
@@ -29,15 +34,46 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["FromClause", "Heredoc", "Instruction", "directives", "parse", "parse_from"]
+__all__ = [
+    "METADATA_KEYWORDS",
+    "FromClause",
+    "Heredoc",
+    "Instruction",
+    "Stage",
+    "directives",
+    "parse",
+    "parse_from",
+    "stages",
+]
+
+#: Instructions that set metadata, build arguments or defaults for containers, and
+#: write nothing into the image's filesystem.
+METADATA_KEYWORDS = frozenset(
+    {
+        "ARG",
+        "LABEL",
+        "CMD",
+        "ENTRYPOINT",
+        "EXPOSE",
+        "SHELL",
+        "HEALTHCHECK",
+        "STOPSIGNAL",
+        "VOLUME",
+        "ONBUILD",
+        "MAINTAINER",
+    }
+)
 
 _DIRECTIVE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 _KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 _HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
 _HEREDOC_WORD = re.compile(r"^(\d*)<<(-?)([^<]+)$")
 _BLANKS = re.compile(r"\s+")
+_FLAGS = re.compile(r"(?:--\S+\s+)+")
 
 
 @dataclass(frozen=True)
@@ -95,15 +131,7 @@ class Instruction:
         >>> parse("CMD python3 -m http.server")[0].exec_form is None
         True
         """
-        if not self.args.startswith("["):
-            return None
-        try:
-            value = json.loads(self.args)
-        except ValueError:
-            return None  # Docker falls back to the shell form too
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return value
-        return None
+        return _json_words(self.args)
 
     @property
     def script(self) -> str:
@@ -124,6 +152,54 @@ class Instruction:
             doc = self.heredocs[0]
             return _strip_tabs(doc.body) if doc.chomp else doc.body
         return self.args + "\n" + "".join(f"{d.body}{d.name}\n" for d in self.heredocs)
+
+    @property
+    def shell_command(self) -> str:
+        """For ``RUN``: the command for ``sh -c``: the :attr:`script`, or the exec form quoted.
+
+        >>> parse('RUN ["echo", "a b"]')[0].shell_command
+        "echo 'a b'"
+        """
+        words = self.exec_form
+        return self.script if words is None else shlex.join(words)
+
+    @property
+    def words(self) -> list[str]:
+        """The arguments as words: ``--flag`` words, then the JSON form's items, else the
+        arguments split as a shell would, quotes gone.
+
+        Unbalanced quotes do not raise: the arguments are then split on blanks.
+
+        >>> parse('COPY --chown=0 "a b" /app/')[0].words
+        ['--chown=0', 'a b', '/app/']
+        >>> parse('COPY --chown=0 ["a", "/b"]')[0].words
+        ['--chown=0', 'a', '/b']
+        """
+        flags = _FLAGS.match(self.args)
+        rest = self.args[flags.end() :] if flags else self.args
+        exec_form = _json_words(rest)
+        if exec_form is not None:
+            return [*(flags[0].split() if flags else []), *exec_form]
+        try:
+            return shlex.split(self.args)
+        except ValueError:
+            return self.args.split()
+
+    @property
+    def variables(self) -> dict[str, str]:
+        """For ``ENV`` (and ``ARG`` / ``LABEL``): the ``KEY=value`` pairs, quotes removed.
+
+        The legacy ``ENV KEY value`` form sets one variable to the rest of the line.
+
+        >>> parse('ENV A=1 B="two words"')[0].variables
+        {'A': '1', 'B': 'two words'}
+        >>> parse("ENV PATH /opt/bin:$PATH")[0].variables
+        {'PATH': '/opt/bin:$PATH'}
+        """
+        if "=" not in self.args.split(" ", 1)[0]:
+            key, _, value = self.args.partition(" ")
+            return {key: value.strip()} if key else {}
+        return dict(item.split("=", 1) for item in self.words if "=" in item)
 
 
 @dataclass(frozen=True)
@@ -156,6 +232,41 @@ def parse_from(args: str) -> FromClause:
     image = words[0] if words else ""
     alias = words[2] if len(words) >= 3 and words[1].upper() == "AS" else None
     return FromClause(image=image, alias=alias, flags=tuple(flags))
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A build stage: its ``FROM`` instruction, read.
+
+    Attributes:
+        instruction: the ``FROM`` instruction.
+        source: its image, stage name and flags.
+        from_stage: the image is an earlier stage's name, not an image to fetch.
+    """
+
+    instruction: Instruction
+    source: FromClause
+    from_stage: bool = False
+
+
+def stages(instructions: Sequence[Instruction]) -> list[Stage]:
+    """The build stages of parsed instructions, in order.
+
+    Stage names are compared as Docker does, case-insensitively.
+
+    >>> [(s.source.image, s.from_stage) for s in stages(parse("FROM a AS B\\nFROM b\\n"))]
+    [('a', False), ('b', True)]
+    """
+    names: set[str] = set()
+    result = []
+    for step in instructions:
+        if step.keyword != "FROM":
+            continue
+        source = parse_from(step.args)
+        result.append(Stage(step, source, source.image.lower() in names))
+        if source.alias:
+            names.add(source.alias.lower())
+    return result
 
 
 def directives(text: str) -> dict[str, str]:
@@ -229,6 +340,19 @@ def parse(text: str) -> list[Instruction]:
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+def _json_words(args: str) -> list[str] | None:
+    """The items of a JSON list of strings, or ``None`` (Docker then reads the shell form)."""
+    if not args.startswith("["):
+        return None
+    try:
+        value = json.loads(args)
+    except ValueError:
+        return None
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    return None
 
 
 def _unbom(text: str) -> str:

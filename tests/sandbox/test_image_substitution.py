@@ -1,4 +1,4 @@
-"""Built-in image substitutes and the offline verifier tooling (terminal_gym.sandbox.images).
+"""Built-in image substitutes (sandbox.substitute) and the offline verifier tooling.
 
 A real task's ``FROM python:3.13-slim-bookworm`` (or a Terminal-Bench base image)
 cannot be pulled offline: a built-in substitute takes its place, only when the image
@@ -16,18 +16,12 @@ import docker.errors
 import pytest
 
 from terminal_gym.errors import ImageBuildError
-from terminal_gym.sandbox import images
-from terminal_gym.sandbox.images import (
-    CA_PATH_IN_IMAGE,
-    DEBIAN_IMAGE,
-    PYTHON_IMAGE,
-    TOOLS_DIR,
-    default_substitute,
-    ensure_image,
-    ensure_verifier_tools,
-    find_ca_bundle,
-    rewrite_dockerfile,
-)
+from terminal_gym.sandbox import images, substitute
+from terminal_gym.sandbox.bootstrap import DEBIAN_IMAGE, PYTHON_IMAGE
+from terminal_gym.sandbox.ca import CA_PATH_IN_IMAGE, find_ca_bundle, trust_instructions
+from terminal_gym.sandbox.images import ensure_image, ensure_verifier_tools
+from terminal_gym.sandbox.substitute import DEFAULT_MAP_VAR, default_substitute, rewrite_dockerfile
+from terminal_gym.sandbox.verifier_tools import TOOLS_DIR, UV_VERSION, copy_instructions
 from terminal_gym.tasks.spec import EnvironmentSpec, Task, VerifierSpec
 
 
@@ -52,10 +46,10 @@ def make_task(tmp_path: Path, dockerfile: str | None, docker_image: str | None =
 @pytest.fixture
 def fake_registry(monkeypatch):
     """Images named ``example.invalid/...`` (never pullable) get the Debian substitute."""
-    monkeypatch.delenv(images.DEFAULT_MAP_VAR, raising=False)
+    monkeypatch.delenv(DEFAULT_MAP_VAR, raising=False)
     monkeypatch.delenv("TERMINAL_GYM_IMAGE_MAP", raising=False)
-    rules = (("example.invalid/*", DEBIAN_IMAGE), *images.DEFAULT_SUBSTITUTES)
-    monkeypatch.setattr(images, "DEFAULT_SUBSTITUTES", rules)
+    rules = (("example.invalid/*", DEBIAN_IMAGE), *substitute.DEFAULT_SUBSTITUTES)
+    monkeypatch.setattr(substitute, "DEFAULT_SUBSTITUTES", rules)
     return f"example.invalid/t-bench/base-{uuid.uuid4().hex[:8]}:20250620"
 
 
@@ -100,7 +94,10 @@ def test_default_substitute_rules(image, expected):
 def test_tools_go_into_the_final_stage_after_the_ca():
     text = "FROM python:3.11 AS build\nRUN make\nFROM debian:bookworm\nCOPY --from=build /o /o\n"
     out = rewrite_dockerfile(
-        text, {"debian:bookworm": DEBIAN_IMAGE}, ca=True, tools_image="tools:1"
+        text,
+        {"debian:bookworm": DEBIAN_IMAGE},
+        each_stage=trust_instructions(),
+        final_stage=copy_instructions("tools:1"),
     ).splitlines()
     assert out[0] == "FROM python:3.11 AS build"
     assert not any("tools:1" in line for line in out[: out.index("RUN make")])
@@ -110,7 +107,7 @@ def test_tools_go_into_the_final_stage_after_the_ca():
     assert out[final + 3] == f"COPY --from=tools:1 {TOOLS_DIR} {TOOLS_DIR}"
     assert out[final + 4] == f"COPY --from=tools:1 {TOOLS_DIR}/shim/curl /usr/local/bin/curl"
     assert out[final + 5] == "COPY --from=build /o /o"
-    assert rewrite_dockerfile(text, {}, ca=False) == text
+    assert rewrite_dockerfile(text, {}) == text
 
 
 def test_a_failed_pull_is_tried_once(monkeypatch):
@@ -167,7 +164,7 @@ def test_substitutes_can_be_turned_off(docker_client, tmp_path, fake_registry, m
     task = make_task(tmp_path, f"FROM {fake_registry}\n")
     with pytest.raises(ImageBuildError, match="--image-map"):
         ensure_image(docker_client, task, default_substitutes=False)
-    monkeypatch.setenv(images.DEFAULT_MAP_VAR, "0")
+    monkeypatch.setenv(DEFAULT_MAP_VAR, "0")
     with pytest.raises(ImageBuildError, match="--image-map"):
         ensure_image(docker_client, task)
 
@@ -176,7 +173,7 @@ def test_substitutes_can_be_turned_off(docker_client, tmp_path, fake_registry, m
 def test_missing_substitute_says_bootstrap(docker_client, tmp_path, monkeypatch):
     missing = f"example.invalid/gone-{uuid.uuid4().hex[:8]}:1"
     monkeypatch.setattr(
-        images, "DEFAULT_SUBSTITUTES", (("example.invalid/gone-*", "terminal-gym/none:x"),)
+        substitute, "DEFAULT_SUBSTITUTES", (("example.invalid/gone-*", "terminal-gym/none:x"),)
     )
     task = make_task(tmp_path, f"FROM {missing}\n")
     with pytest.raises(ImageBuildError) as info:
@@ -221,7 +218,7 @@ def test_substituted_task_gets_uv_behind_the_astral_installer(
     out = docker_client.containers.run(
         tag, ["sh", "-c", script], remove=True, network_disabled=True
     ).decode()
-    assert f"uv {images.UV_VERSION}" in out
+    assert f"uv {UV_VERSION}" in out
     assert "everything's installed!" in out
     assert out.splitlines()[-1] in ("1", "real-curl-absent")
 
@@ -235,3 +232,13 @@ def test_tasks_on_their_own_images_get_no_tooling(docker_client, tmp_path, built
         tag, ["sh", "-c", f"ls {TOOLS_DIR} 2>&1 || true"], remove=True
     ).decode()
     assert "No such file" in out
+
+
+def test_doctests():
+    import doctest
+
+    from terminal_gym.sandbox import ca, verifier_tools
+
+    for module in (substitute, ca, verifier_tools):
+        failures, tried = doctest.testmod(module)
+        assert tried and not failures, module.__name__

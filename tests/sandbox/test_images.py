@@ -13,18 +13,15 @@ import pytest
 
 from terminal_gym.errors import ImageBuildError
 from terminal_gym.sandbox import images
-from terminal_gym.sandbox.images import (
+from terminal_gym.sandbox.bootstrap import DEBIAN_IMAGE
+from terminal_gym.sandbox.ca import (
     CA_BUNDLE_VARS,
     CA_PATH_IN_IMAGE,
-    DEBIAN_IMAGE,
-    base_images,
-    context_hash,
-    ensure_image,
     find_ca_bundle,
-    image_tag,
-    parse_image_map,
-    rewrite_dockerfile,
+    trust_instructions,
 )
+from terminal_gym.sandbox.images import context_hash, ensure_image, image_tag
+from terminal_gym.sandbox.substitute import base_images, parse_image_map, rewrite_dockerfile
 from terminal_gym.tasks.spec import EnvironmentSpec, Task, VerifierSpec
 
 SYSTEM_CA = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -164,7 +161,7 @@ def test_rewrite_maps_from_lines_but_not_stage_aliases():
         "debian:bookworm": "terminal-gym/debian:bookworm",
         "build": "must-not-be-used",
     }
-    out = rewrite_dockerfile(MULTI_STAGE, image_map, ca=False)
+    out = rewrite_dockerfile(MULTI_STAGE, image_map)
     froms = [line for line in out.splitlines() if line.lower().startswith("from")]
     assert froms == [
         "FROM terminal-gym/python:3-bookworm AS build",
@@ -175,11 +172,11 @@ def test_rewrite_maps_from_lines_but_not_stage_aliases():
     assert "must-not-be-used" not in out
     assert "RUN echo build" in out and "COPY --from=build /x /x" in out
     assert "COPY .terminal-gym-ca-bundle.crt" not in out
-    assert rewrite_dockerfile(MULTI_STAGE, {}, ca=False) == MULTI_STAGE
+    assert rewrite_dockerfile(MULTI_STAGE, {}) == MULTI_STAGE
 
 
 def test_rewrite_injects_ca_after_each_from():
-    out = rewrite_dockerfile(MULTI_STAGE, {}, ca=True).splitlines()
+    out = rewrite_dockerfile(MULTI_STAGE, {}, each_stage=trust_instructions()).splitlines()
     from_idx = [i for i, line in enumerate(out) if line.lower().startswith("from")]
     assert len(from_idx) == 4
     for i in from_idx:
@@ -205,9 +202,7 @@ def test_rewrite_and_base_images_read_the_dockerfile_as_docker_does():
         "FROM build\n"
     )
     assert base_images(text) == ["python:3.11-slim"]
-    out = rewrite_dockerfile(
-        text, {"python:3.11-slim": "local/py", "debian:bookworm": "local/deb"}, ca=False
-    )
+    out = rewrite_dockerfile(text, {"python:3.11-slim": "local/py", "debian:bookworm": "local/deb"})
     assert out.splitlines()[0] == "FROM local/py AS build"
     assert out.split("\n", 1)[1] == text.split("\n", 3)[3]  # the rest as it was
     assert "local/deb" not in out

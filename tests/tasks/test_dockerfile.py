@@ -222,3 +222,28 @@ def test_malformed_input_never_raises(text):
     for step in parse(text):
         assert step.keyword == step.keyword.upper()
         _ = step.script, step.exec_form, parse_from(step.args)
+
+
+def test_stages_know_earlier_stage_names():
+    found = dockerfile.stages(parse("FROM a:1 AS Build\nRUN x\nFROM build\nFROM --platform=p c\n"))
+    assert [(s.instruction.line, s.source.image, s.from_stage) for s in found] == [
+        (1, "a:1", False),
+        (3, "build", True),
+        (4, "c", False),
+    ]
+
+
+def test_words_variables_and_shell_command():
+    copy, env, legacy, run, exec_run = parse(
+        'COPY --chown=0 ["a b", "/x/"]\n'
+        'ENV A=1 B="two words" junk\n'
+        "ENV PATH /opt/bin:$PATH\n"
+        "RUN <<EOF\necho hi\nEOF\n"
+        'RUN ["echo", "a b"]\n'
+    )
+    assert copy.words == ["--chown=0", "a b", "/x/"]
+    assert env.variables == {"A": "1", "B": "two words"}
+    assert legacy.variables == {"PATH": "/opt/bin:$PATH"}
+    assert run.shell_command == "echo hi\n"
+    assert exec_run.shell_command == "echo 'a b'"
+    assert parse("COPY 'unbalanced /x\n")[0].words == ["'unbalanced", "/x"]

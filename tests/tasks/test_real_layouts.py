@@ -202,7 +202,9 @@ def test_real_zero_with_tests_is_still_a_zero():
 
 @pytest.fixture(scope="module")
 def verifier_tools(docker_client):
-    from terminal_gym.sandbox.images import PYTHON_IMAGE, ensure_verifier_tools, find_ca_bundle
+    from terminal_gym.sandbox.bootstrap import PYTHON_IMAGE
+    from terminal_gym.sandbox.ca import find_ca_bundle
+    from terminal_gym.sandbox.images import ensure_verifier_tools
 
     if docker_client.images.list(name=PYTHON_IMAGE) == []:
         pytest.skip(f"{PYTHON_IMAGE} is missing (terminal-gym images bootstrap)")
