@@ -26,13 +26,16 @@ images: setup
 demo: images
 	$(BIN)/terminal-gym demo
 
-test: images
-	$(BIN)/ruff check terminal_gym tests benchmarks examples
+test: images lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
+# Style, types and the layer contract (pyproject.toml: [tool.ruff], [tool.mypy],
+# [tool.importlinter]); `make test` runs it first.
 lint: setup
-	$(BIN)/ruff check terminal_gym tests benchmarks examples
-	$(BIN)/ruff format --check terminal_gym tests benchmarks examples
+	$(BIN)/ruff check terminal_gym tests benchmarks examples conftest.py
+	$(BIN)/ruff format --check terminal_gym tests benchmarks examples conftest.py
+	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 bench: images
 	mkdir -p benchmarks/results

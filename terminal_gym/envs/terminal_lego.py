@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -33,7 +34,7 @@ from gymnasium import spaces
 from terminal_gym.actions import SUBMIT, Command, Keys
 from terminal_gym.envs.spaces import CommandSpace, TerminalText
 from terminal_gym.errors import SandboxError, TerminalGymError
-from terminal_gym.sandbox import Backend, make_backend
+from terminal_gym.sandbox import Backend, BackendConfig, make_backend
 from terminal_gym.sandbox.base import ExecResult, Sandbox
 from terminal_gym.sandbox.pool import PooledSandbox, Preparer, SandboxPool
 from terminal_gym.tasks import Task, TaskSet, TaskSource, load_tasks
@@ -90,7 +91,9 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             a :class:`Task`, a :class:`TaskSet`, or ``"family:<name>"`` (a procedural
             family: every ``reset`` draws a fresh seed from ``np_random``).
         backend: ``"auto"`` (Docker when a daemon answers, else local), ``"docker"``,
-            ``"local"``, or a backend object.
+            ``"local"``, a typed config (:class:`~terminal_gym.sandbox.DockerConfig`,
+            :class:`~terminal_gym.sandbox.LocalConfig`) or ``{"type": ..., **options}``,
+            or a backend object.
         difficulty: for a ``"family:<name>"`` source, the level: ``1``-``3`` or
             ``"easy"``/``"medium"``/``"hard"`` (default 1).
         task: a task id to use every episode (``options={"task": ...}`` overrides).
@@ -139,7 +142,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
     def __init__(
         self,
         tasks: Any = "builtin",
-        backend: str | Backend = "auto",
+        backend: str | Mapping[str, Any] | BackendConfig | Backend = "auto",
         *,
         difficulty: int | str | None = None,
         task: str | None = None,
@@ -517,7 +520,9 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
 
 
 def _pool_backend(
-    pool: SandboxPool[Any], backend: str | Backend, options: dict[str, Any] | None
+    pool: SandboxPool[Any],
+    backend: str | Mapping[str, Any] | BackendConfig | Backend,
+    options: dict[str, Any] | None,
 ) -> Backend:
     """The backend of an env on a shared pool: the pool's (a ``backend`` argument must
     agree with it, and options cannot configure it: it exists already)."""

@@ -299,8 +299,8 @@ def check_dockerfile(
 ) -> list[str]:
     """Problems of a generated Dockerfile (see the module docstring)."""
     instructions = dockerfile.parse(text)
-    froms = [(step.line, step.args) for step in instructions if step.keyword == "FROM"]
-    if not froms:
+    stages = dockerfile.stages(instructions)
+    if not stages:
         return [f"Dockerfile has no FROM: its first instruction must be FROM {base_image}"]
     problems = []
     if instructions[0].keyword != "FROM":
@@ -308,16 +308,13 @@ def check_dockerfile(
             f"Dockerfile line {instructions[0].line}: the first instruction must be FROM "
             f"{base_image}"
         )
-    stages: set[str] = set()
-    for number, args in froms:
-        clause = dockerfile.parse_from(args)
-        image = clause.image
-        if image != base_image and image.lower() not in stages:
+    for stage in stages:
+        image = stage.source.image
+        if image != base_image and not stage.from_stage:
             problems.append(
-                f"Dockerfile line {number}: FROM {image} - the image must be {base_image}"
+                f"Dockerfile line {stage.instruction.line}: FROM {image} - the image must be "
+                f"{base_image}"
             )
-        if clause.alias:
-            stages.add(clause.alias.lower())
     for step in instructions:
         number, word, args = step.line, step.keyword, step.args
         if word == "RUN" and not allow_internet:
