@@ -15,11 +15,11 @@ vectorization_mode="sync" | "async")``, and with no mode (or ``"vector_entry_poi
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import gymnasium as gym
 
+from terminal_gym._lazy import lazy_attributes
 from terminal_gym._version import __version__
 from terminal_gym.actions import SUBMIT, Command, Keys
 from terminal_gym.errors import TerminalGymError
@@ -38,18 +38,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'terminal_gym' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
-
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
 
 __all__ = [
     "SUBMIT",

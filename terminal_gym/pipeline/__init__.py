@@ -28,9 +28,9 @@ Example:
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from terminal_gym._lazy import lazy_attributes
 from terminal_gym.errors import TerminalGymError
 
 if TYPE_CHECKING:
@@ -68,31 +68,21 @@ class PipelineError(TerminalGymError):
 
 
 _LAZY = {
-    "read_journal": "build",
-    "build_tasks": "build",
-    "Construction": "construct",
-    "ConstructionRejected": "construct",
-    "construct_task": "construct",
-    "ChatClient": "llm",
-    "ChatModel": "llm",
-    "LLMError": "llm",
-    "RoundTrip": "roundtrip",
-    "file_task": "roundtrip",
-    "verify_task_dir": "roundtrip",
-    "Source": "sources",
-    "SourceFormatError": "sources",
-    "read_sources": "sources",
+    "read_journal": ".build",
+    "build_tasks": ".build",
+    "Construction": ".construct",
+    "ConstructionRejected": ".construct",
+    "construct_task": ".construct",
+    "ChatClient": ".llm",
+    "ChatModel": ".llm",
+    "LLMError": ".llm",
+    "RoundTrip": ".roundtrip",
+    "file_task": ".roundtrip",
+    "verify_task_dir": ".roundtrip",
+    "Source": ".sources",
+    "SourceFormatError": ".sources",
+    "read_sources": ".sources",
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY)
