@@ -44,7 +44,7 @@ from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from terminal_gym.errors import SandboxError, VerifierError
-from terminal_gym.sandbox.base import Sandbox
+from terminal_gym.sandbox.base import Backend, Sandbox
 from terminal_gym.sandbox.toolchain import MOUNT
 from terminal_gym.tamper import Tamper, find_tamper
 from terminal_gym.tasks.spec import VERIFIER_LOGS_DIR, Task
@@ -170,15 +170,18 @@ def verify(
     *,
     timeout: float | None = None,
     tamper_policy: TamperPolicy = "zero",
+    backend: Backend | None = None,
 ) -> VerifierResult:
     """Grade the sandbox's current state with the task's verifier (module docstring).
 
     Args:
         sandbox: the episode's sandbox, as the agent left it (its shell closed).
-        task: the task (its verifier spec).
+        task: the task (its verifier spec; for a multi-step task, ``task.step_task(i)``).
         timeout: overrides the task's verifier timeout.
         tamper_policy: ``"zero"`` withholds the reward of an episode with tamper
             evidence; ``"report"`` only reports it.
+        backend: the backend that made ``sandbox``, for a verifier that runs in a
+            separate sandbox (``environment_mode = "separate"``).
 
     Raises:
         SandboxError: the sandbox failed while the agent's processes were stopped

@@ -466,6 +466,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
                 self.task,
                 timeout=self.verifier_timeout,
                 tamper_policy=self.tamper_policy,
+                backend=self.backend,
             )
         except SandboxError as exc:
             return self._env_error(exc, info)

@@ -4,6 +4,10 @@ A :class:`Task` is a frozen description; loaders in :mod:`terminal_gym.tasks.for
 build it from the Terminal-Bench 2 / Harbor / Terminal-Lego layout or from the
 Terminal-Bench 1 layout, and procedural families build it from a seed.
 
+A multi-step task (Harbor ``[[steps]]``) holds its steps in :attr:`Task.steps`: one
+sandbox, one instruction, verifier and oracle per step, in order; :meth:`Task.step_task`
+gives the single-step view of one of them that grading and the oracle use.
+
 Paths inside the sandbox are POSIX strings (``"/tests"``); paths on the host are
 :class:`pathlib.Path`.
 """
@@ -11,12 +15,18 @@ Paths inside the sandbox are POSIX strings (``"/tests"``); paths on the host are
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 DEFAULT_VERIFIER_TIMEOUT_SEC = 600.0
 DEFAULT_BUILD_TIMEOUT_SEC = 600.0
+
+#: Harbor's network policies: everything, nothing, or listed hosts only.
+NetworkMode = Literal["public", "no-network", "allowlist"]
+#: How a multi-step task's return is made from its steps' rewards (Harbor's
+#: ``multi_step_reward_strategy``): the per-key mean over graded steps, or the last one.
+RewardStrategy = Literal["mean", "final"]
 
 #: Where graded files go inside the sandbox (Harbor / Terminal-Bench convention).
 TESTS_DIR = "/tests"
@@ -32,6 +42,57 @@ class Limits:
     memory_mb: int | None = 2048
     storage_mb: int | None = None
     pids: int | None = 1024
+
+
+@dataclass(frozen=True)
+class Healthcheck:
+    """A readiness check (Harbor ``healthcheck``, Docker ``HEALTHCHECK`` semantics): the
+    command runs until it exits 0; after ``start_period_sec`` (checked every
+    ``start_interval_sec``), ``retries`` consecutive failures, ``interval_sec`` apart, mean
+    the environment is not healthy."""
+
+    command: str
+    interval_sec: float = 5.0
+    timeout_sec: float = 30.0
+    start_period_sec: float = 0.0
+    start_interval_sec: float = 5.0
+    retries: int = 3
+
+
+@dataclass(frozen=True)
+class NetworkPolicy:
+    """One phase's network (Harbor ``network_mode`` / ``allowed_hosts``), resolved:
+    the phase's own setting, else ``[environment]``'s, else the legacy ``allow_internet``."""
+
+    mode: NetworkMode = "public"
+    allowed_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A path collected from the sandbox after the agent's phase (Harbor ``artifacts``).
+
+    Attributes:
+        source: the path in the sandbox (file or directory).
+        destination: where it goes, relative to the collected artifacts (and, for a
+            separate verifier, below ``/logs/artifacts`` in its container); default: the
+            source's own path.
+        exclude: ``tar --exclude`` patterns for a directory.
+    """
+
+    source: str
+    destination: str | None = None
+    exclude: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CollectHook:
+    """A command run in the agent's sandbox after its phase, before artifacts are
+    collected (Harbor ``[[verifier.collect]]``), e.g. to write ``git diff`` to a file."""
+
+    command: str
+    timeout_sec: float = 60.0
+    user: str | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +112,9 @@ class EnvironmentSpec:
         limits: cpu / memory / storage / pids limits.
         build_timeout_sec: how long an image build may take.
         env: extra environment variables for the sandbox (``[environment.env]``).
+        healthcheck: run after the sandbox starts; ``reset`` returns only once it passes.
+        network: the agent phase's network policy (``allow_internet`` is its
+            ``mode != "no-network"``).
     """
 
     context_dir: Path | None = None
@@ -62,6 +126,8 @@ class EnvironmentSpec:
     limits: Limits = field(default_factory=Limits)
     build_timeout_sec: float = DEFAULT_BUILD_TIMEOUT_SEC
     env: Mapping[str, str] = field(default_factory=dict)
+    healthcheck: Healthcheck | None = None
+    network: NetworkPolicy = field(default_factory=NetworkPolicy)
 
 
 @dataclass(frozen=True)
@@ -89,6 +155,14 @@ class VerifierSpec:
             task that asks for a newer Python); tamper detection does not flag them.
         system_tools: program names the verifier must take from the sandbox, not from
             the trusted toolchain, because changing them is the task.
+        user: the user the tests run as (``None``: the image's default user).
+        environment_mode: ``"shared"``: the tests run in the agent's sandbox (as the
+            grading design stops and checks it); ``"separate"``: the declared artifacts
+            are collected and the tests run in a fresh sandbox the agent never touched.
+        environment: the separate verifier's own environment; ``None`` with
+            ``"separate"`` means a fresh sandbox of the task's environment.
+        collect: commands run in the agent's sandbox before artifacts are collected.
+        network: the verifier phase's network policy; ``None``: the agent phase's.
     """
 
     uploads: tuple[tuple[Path, str], ...]
@@ -99,6 +173,11 @@ class VerifierSpec:
     agent_processes: Literal["stop", "keep", "share"] = "stop"
     allow_changes: tuple[str, ...] = ()
     system_tools: tuple[str, ...] = ()
+    user: str | None = None
+    environment_mode: Literal["shared", "separate"] = "shared"
+    environment: EnvironmentSpec | None = None
+    collect: tuple[CollectHook, ...] = ()
+    network: NetworkPolicy | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +199,42 @@ class SolutionSpec:
 
 
 @dataclass(frozen=True)
+class StepSpec:
+    """One step of a multi-step task (Harbor ``[[steps]]`` + ``steps/<name>/``).
+
+    Attributes:
+        name: the step's name (its directory under ``steps/``).
+        instruction: ``steps/<name>/instruction.md``.
+        verifier: the step's grading (``steps/<name>/tests``, or the task's ``tests/``
+            when the step has none; ``[steps.verifier]`` over ``[verifier]``).
+        solution: the step's oracle (``steps/<name>/solution``), if any.
+        agent_timeout_sec: the agent's budget for this step (``[steps.agent]``, else
+            ``[agent]``).
+        agent_user: the user the agent's shell runs as in this step.
+        min_reward: the episode ends after this step unless its rewards reach it: a
+            float gates ``reward``, a mapping gates each key (a missing key, or a step
+            whose verifier produced nothing, counts as minus infinity).
+        healthcheck: checked after the step's setup, before the agent acts.
+        artifacts: collected after this step, besides the task's own.
+        workdir_dir: ``steps/<name>/workdir``: copied into the working directory before
+            the step; its ``setup.sh``, when there is one, runs then.
+        trajectory: ``steps/<name>/trajectory.json``: prior context (ATIF), if any.
+    """
+
+    name: str
+    instruction: str
+    verifier: VerifierSpec
+    solution: SolutionSpec | None = None
+    agent_timeout_sec: float | None = None
+    agent_user: str | None = None
+    min_reward: float | Mapping[str, float] | None = None
+    healthcheck: Healthcheck | None = None
+    artifacts: tuple[Artifact, ...] = ()
+    workdir_dir: Path | None = None
+    trajectory: Path | None = None
+
+
+@dataclass(frozen=True)
 class Task:
     """One terminal task: instruction, environment, verifier, oracle.
 
@@ -134,6 +249,12 @@ class Task:
             declares; unknown keys are kept.
         path: the task directory, when loaded from disk.
         source_format: ``"harbor"``, ``"tb1"`` or ``"family:<name>"``.
+        agent_user: the user the agent's shell runs as (``[agent] user``).
+        artifacts: paths collected after the agent's phase (``artifacts``).
+        steps: the steps of a multi-step task, in order (empty for a single-step task,
+            whose ``instruction``/``verifier``/``solution`` are the whole task); for a
+            multi-step task those three are the first step's.
+        reward_strategy: how the episode's return is made from its steps' rewards.
     """
 
     id: str
@@ -145,6 +266,10 @@ class Task:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     path: Path | None = None
     source_format: str = "harbor"
+    agent_user: str | None = None
+    artifacts: tuple[Artifact, ...] = ()
+    steps: tuple[StepSpec, ...] = ()
+    reward_strategy: RewardStrategy = "mean"
 
     @property
     def difficulty(self) -> str | None:
@@ -159,3 +284,27 @@ class Task:
     @property
     def tags(self) -> tuple[str, ...]:
         return tuple(str(t) for t in self.metadata.get("tags", ()) or ())
+
+    @property
+    def is_multi_step(self) -> bool:
+        return bool(self.steps)
+
+    def step_task(self, index: int) -> Task:
+        """Step ``index`` as a single-step task (its instruction, verifier, oracle, agent
+        budget and user; the task's environment and id): what grading and the oracle of
+        that step use. A single-step task is its own step 0."""
+        if not self.steps:
+            if index != 0:
+                raise IndexError(f"task {self.id!r} has one step, not {index + 1}")
+            return self
+        step = self.steps[index]
+        return replace(
+            self,
+            instruction=step.instruction,
+            verifier=step.verifier,
+            solution=step.solution,
+            agent_timeout_sec=step.agent_timeout_sec,
+            agent_user=step.agent_user,
+            artifacts=(*self.artifacts, *step.artifacts),
+            steps=(),
+        )

@@ -47,8 +47,10 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -70,6 +72,18 @@ from terminal_gym.tasks.formats._common import (
     read_instruction_file,
     type_name,
 )
+from terminal_gym.tasks.formats.harbor_fields import (
+    NETWORK_MODES,
+    REWARD_STRATEGIES,
+    SUPPORTED_SCHEMA_VERSION,
+    read_artifacts,
+    read_collect,
+    read_healthcheck,
+    read_network,
+    read_steps,
+    read_user,
+    resolve_network,
+)
 from terminal_gym.tasks.spec import (
     DEFAULT_BUILD_TIMEOUT_SEC,
     DEFAULT_VERIFIER_TIMEOUT_SEC,
@@ -86,8 +100,6 @@ __all__ = ["NETWORK_MODES", "TASK_FILE", "load_harbor_task"]
 
 #: The file that marks a Harbor task directory.
 TASK_FILE = "task.toml"
-#: Values Harbor accepts for ``network_mode``.
-NETWORK_MODES = ("public", "no-network", "allowlist")
 _COMPOSE_NAMES = ("docker-compose.yaml", "docker-compose.yml")
 
 
@@ -114,48 +126,61 @@ def load_harbor_task(path: str | os.PathLike[str]) -> Task:
     task_dir = Path(path).absolute()
     toml_path = task_dir / TASK_FILE
     raw = _read_toml(toml_path)
-    instruction = read_instruction_file(task_dir / "instruction.md")
+    _check_schema_version(raw, toml_path)
 
     metadata = _read_metadata(raw, toml_path)
     task_table = get_table(raw, "task", path=toml_path, field="task")
     task_name = get_str(task_table, "name", path=toml_path, field="task.name")
 
-    verifier_table = get_table(raw, "verifier", path=toml_path, field="verifier")
-    verifier_timeout = get_seconds(
-        verifier_table,
-        "timeout_sec",
-        path=toml_path,
-        field="verifier.timeout_sec",
-        default=DEFAULT_VERIFIER_TIMEOUT_SEC,
-    )
-    verifier_env = get_env(verifier_table, "env", path=toml_path, field="verifier.env")
-
     agent_table = get_table(raw, "agent", path=toml_path, field="agent")
     agent_timeout = get_seconds(
         agent_table, "timeout_sec", path=toml_path, field="agent.timeout_sec", default=None
     )
-
+    agent_user = read_user(agent_table, path=toml_path, field="agent.user")
     solution_table = get_table(raw, "solution", path=toml_path, field="solution")
     solution_env = get_env(solution_table, "env", path=toml_path, field="solution.env")
 
     environment, extras = _read_environment(raw, task_dir, toml_path)
-
-    tests_dir = task_dir / "tests"
-    if not (tests_dir / "test.sh").is_file():
-        raise TaskFormatError(
-            tests_dir / "test.sh", "missing: the verifier entry point tests/test.sh is required"
-        )
+    verifier_table = get_table(raw, "verifier", path=toml_path, field="verifier")
     grading = get_table(metadata, "grading", path=toml_path, field="metadata.grading")
-    verifier = VerifierSpec(
-        uploads=((tests_dir, TESTS_DIR),),
-        command=f"bash {TESTS_DIR}/test.sh",
-        reward_source="file",
-        timeout_sec=verifier_timeout,
-        env=verifier_env,
-        **read_grading(grading, path=toml_path, field="metadata.grading"),
+    make_verifier = _VerifierReader(
+        raw,
+        verifier_table,
+        environment,
+        task_dir,
+        toml_path,
+        read_grading(grading, path=toml_path, field="metadata.grading"),
     )
-
-    solution = _read_solution(task_dir, solution_env)
+    steps = read_steps(
+        raw,
+        task_dir,
+        toml_path,
+        verifier=make_verifier,
+        agent_timeout=agent_timeout,
+        agent_user=agent_user,
+        solution_env=solution_env,
+    )
+    strategy = get_str(
+        raw, "multi_step_reward_strategy", path=toml_path, field="multi_step_reward_strategy"
+    )
+    if strategy is not None and strategy not in REWARD_STRATEGIES:
+        raise TaskFormatError(
+            toml_path,
+            f"must be one of {', '.join(REWARD_STRATEGIES)}; got {strategy!r}",
+            "multi_step_reward_strategy",
+        )
+    if steps:
+        first = steps[0]
+        instruction, verifier, solution = first.instruction, first.verifier, first.solution
+    else:
+        instruction = read_instruction_file(task_dir / "instruction.md")
+        tests_dir = task_dir / "tests"
+        if not (tests_dir / "test.sh").is_file():
+            raise TaskFormatError(
+                tests_dir / "test.sh", "missing: the verifier entry point tests/test.sh is required"
+            )
+        verifier = make_verifier({}, tests_dir, "verifier")
+        solution = _read_solution(task_dir, solution_env)
 
     if task_name is not None:
         metadata.setdefault("task_name", task_name)
@@ -176,7 +201,138 @@ def load_harbor_task(path: str | os.PathLike[str]) -> Task:
         metadata=metadata,
         path=task_dir,
         source_format="harbor",
+        agent_user=agent_user,
+        artifacts=read_artifacts(raw.get("artifacts"), path=toml_path, field="artifacts"),
+        steps=steps,
+        reward_strategy="final" if strategy == "final" else "mean",
     )
+
+
+class _VerifierReader:
+    """Makes the verifier of the task, or of one step: ``[verifier]`` overlaid with the
+    step's ``[steps.verifier]`` (timeouts, env, user, network, environment mode)."""
+
+    def __init__(
+        self,
+        raw: dict[str, Any],
+        table: dict[str, Any],
+        environment: EnvironmentSpec,
+        task_dir: Path,
+        toml_path: Path,
+        grading: dict[str, Any],
+    ):
+        self.raw, self.table, self.environment = raw, table, environment
+        self.task_dir, self.toml_path, self.grading = task_dir, toml_path, grading
+
+    def __call__(self, step: Mapping[str, Any], tests_dir: Path, field: str) -> VerifierSpec:
+        path, base = self.toml_path, self.table
+        timeout = get_seconds(
+            base,
+            "timeout_sec",
+            path=path,
+            field="verifier.timeout_sec",
+            default=DEFAULT_VERIFIER_TIMEOUT_SEC,
+        )
+        timeout = get_seconds(
+            step, "timeout_sec", path=path, field=f"{field}.timeout_sec", default=timeout
+        )
+        env = {
+            **get_env(base, "env", path=path, field="verifier.env"),
+            **get_env(step, "env", path=path, field=f"{field}.env"),
+        }
+        user = read_user(step, path=path, field=f"{field}.user") or read_user(
+            base, path=path, field="verifier.user"
+        )
+        mode, environment = self._environment_mode(step, field)
+        network = resolve_network(
+            read_network(step, path=path, field=field),
+            read_network(base, path=path, field="verifier"),
+            read_network(
+                get_table(self.raw, "environment", path=path, field="environment"),
+                path=path,
+                field="environment",
+            ),
+            allow_internet=self.environment.allow_internet,
+        )
+        if mode == "shared" and network != self.environment.network:
+            raise TaskFormatError(
+                path,
+                f"the verifier's network_mode {network.mode!r} differs from the agent's "
+                f"{self.environment.network.mode!r} but the verifier shares the agent's "
+                "environment; use environment_mode = 'separate' for a policy of its own",
+                f"{field}.network_mode",
+            )
+        return VerifierSpec(
+            uploads=((tests_dir, TESTS_DIR),),
+            command=f"bash {TESTS_DIR}/test.sh",
+            reward_source="file",
+            timeout_sec=timeout,
+            env=env,
+            user=user,
+            environment_mode=mode,
+            environment=environment,
+            collect=read_collect(base.get("collect"), path=path, field="verifier.collect"),
+            network=network,
+            **self.grading,
+        )
+
+    def _environment_mode(
+        self, step: Mapping[str, Any], field: str
+    ) -> tuple[Literal["shared", "separate"], EnvironmentSpec | None]:
+        """``environment_mode`` and ``[verifier.environment]``: a step's over the task's;
+        an environment without a mode means ``"separate"``; ``"shared"`` with one is an
+        error (as in Harbor)."""
+        path = self.toml_path
+        for table, where in ((step, field), (self.table, "verifier")):
+            mode = get_str(table, "environment_mode", path=path, field=f"{where}.environment_mode")
+            if mode is not None and mode not in ("shared", "separate"):
+                raise TaskFormatError(
+                    path,
+                    f"must be 'shared' or 'separate'; got {mode!r}",
+                    f"{where}.environment_mode",
+                )
+            env_table = table.get("environment")
+            if mode == "shared" and env_table is not None:
+                raise TaskFormatError(
+                    path,
+                    "environment_mode = 'shared' is incompatible with a verifier "
+                    "environment; omit the environment or use 'separate'",
+                    f"{where}.environment",
+                )
+            if mode is None and env_table is None:
+                continue
+            environment = None
+            if env_table is not None:
+                get_table(table, "environment", path=path, field=f"{where}.environment")
+                environment, _ = _read_environment(
+                    {"environment": env_table},
+                    self.task_dir,
+                    path,
+                    field_prefix=f"{where}.environment",
+                )
+            return ("separate" if mode is None else mode), environment  # type: ignore[return-value]
+        return "shared", None
+
+
+def _check_schema_version(raw: dict[str, Any], toml_path: Path) -> None:
+    """Warn about a ``schema_version`` newer than this loader knows (its new keys are
+    kept in ``metadata["_raw"]`` but not acted on)."""
+    declared = raw.get("schema_version", raw.get("version"))
+    if declared is None:
+        return
+    try:
+        newer = tuple(int(p) for p in str(declared).split(".")) > tuple(
+            int(p) for p in SUPPORTED_SCHEMA_VERSION.split(".")
+        )
+    except ValueError:
+        return
+    if newer:
+        warnings.warn(
+            f"{toml_path}: schema_version {declared} is newer than the {SUPPORTED_SCHEMA_VERSION} "
+            "this loader knows; keys added since are kept in metadata['_raw'] but ignored",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _read_toml(toml_path: Path) -> dict[str, Any]:
@@ -204,13 +360,14 @@ def _read_metadata(raw: dict[str, Any], toml_path: Path) -> dict[str, Any]:
 
 
 def _read_environment(
-    raw: dict[str, Any], task_dir: Path, toml_path: Path
+    raw: dict[str, Any], task_dir: Path, toml_path: Path, *, field_prefix: str = "environment"
 ) -> tuple[EnvironmentSpec, dict[str, Any]]:
-    """Build the EnvironmentSpec; also return facts the spec has no field for."""
-    table = get_table(raw, "environment", path=toml_path, field="environment")
+    """Build the EnvironmentSpec (of ``raw["environment"]``, its network resolved with
+    ``raw["agent"]``'s override); also return facts the spec has no field for."""
+    table = get_table(raw, "environment", path=toml_path, field=field_prefix)
 
     def field(key: str) -> str:
-        return f"environment.{key}"
+        return f"{field_prefix}.{key}"
 
     build_timeout = get_seconds(
         table,
@@ -231,21 +388,16 @@ def _read_environment(
     storage_mb = _size_mb(table, "storage_mb", "storage", toml_path, defaults.storage_mb)
     gpus = get_int(table, "gpus", path=toml_path, field=field("gpus"), default=0)
 
-    allow_internet = get_bool(
+    legacy_internet = get_bool(
         table, "allow_internet", path=toml_path, field=field("allow_internet"), default=True
     )
-    network_mode = get_str(table, "network_mode", path=toml_path, field=field("network_mode"))
-    if network_mode is not None:
-        if network_mode not in NETWORK_MODES:
-            raise TaskFormatError(
-                toml_path,
-                f"must be one of {', '.join(NETWORK_MODES)}; got {network_mode!r}",
-                field("network_mode"),
-            )
-        allow_internet = network_mode != "no-network"
-    allowed_hosts = get_str_list(
-        table, "allowed_hosts", path=toml_path, field=field("allowed_hosts")
+    scope = read_network(table, path=toml_path, field=field_prefix)
+    agent = get_table(raw, "agent", path=toml_path, field="agent")
+    network = resolve_network(
+        read_network(agent, path=toml_path, field="agent"), scope, allow_internet=legacy_internet
     )
+    network_mode, allowed_hosts = scope
+    healthcheck = read_healthcheck(table, "healthcheck", path=toml_path, field=field("healthcheck"))
 
     workdir = get_str(table, "workdir", path=toml_path, field=field("workdir"))
     if workdir is not None and not workdir.startswith("/"):
@@ -277,10 +429,12 @@ def _read_environment(
         docker_image=docker_image,
         compose_file=compose_file,
         workdir=workdir,
-        allow_internet=allow_internet,
+        allow_internet=network.mode != "no-network",
         limits=Limits(cpus=cpus, memory_mb=memory_mb, storage_mb=storage_mb, pids=defaults.pids),
         build_timeout_sec=build_timeout,
         env=env,
+        healthcheck=healthcheck,
+        network=network,
     )
     extras: dict[str, Any] = {}
     if gpus:
@@ -288,7 +442,7 @@ def _read_environment(
     if network_mode is not None:
         extras["network_mode"] = network_mode
     if allowed_hosts:
-        extras["allowed_hosts"] = allowed_hosts
+        extras["allowed_hosts"] = list(allowed_hosts)
     return spec, extras
 
 
