@@ -7,7 +7,7 @@ import importlib.util
 import pytest
 
 from tests.conftest import IN_CI
-from tests.vector.conftest import RAY_INIT, require_ray
+from tests.vector.conftest import started_ray
 
 
 def require_torch() -> None:
@@ -20,12 +20,6 @@ def require_torch() -> None:
 @pytest.fixture(scope="module")
 def rllib_ready():
     """Ray (initialised for the module, small) and torch, or a skip (a failure in CI)."""
-    require_ray()
     require_torch()
-    import ray
-
-    if ray.is_initialized():
-        ray.shutdown()
-    ray.init(**RAY_INIT)
-    yield ray
-    ray.shutdown()
+    with started_ray() as ray:
+        yield ray

@@ -7,6 +7,7 @@ daemon is.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 
 import pytest
@@ -29,14 +30,23 @@ def require_ray() -> None:
         pytest.skip("Ray is not installed (pip install 'terminal-gym[ray]')")
 
 
-@pytest.fixture(scope="module")
-def local_ray():
-    """A local Ray for the module, shut down at its end."""
+@contextlib.contextmanager
+def started_ray():
+    """A fresh small local Ray (one left running is shut down first), shut down after."""
     require_ray()
     import ray
 
     if ray.is_initialized():
         ray.shutdown()
     ray.init(**RAY_INIT)
-    yield ray
-    ray.shutdown()
+    try:
+        yield ray
+    finally:
+        ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A local Ray for the module, shut down at its end."""
+    with started_ray() as ray:
+        yield ray
