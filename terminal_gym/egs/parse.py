@@ -53,6 +53,7 @@ import shlex
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import bashlex
 
@@ -203,211 +204,367 @@ def _translate_test(inner: str) -> str:
     return "".join(out)
 
 
-def _prepare(text: str) -> _Prepared:
-    out: list[str] = []
-    heredocs: dict[int, str] = {}
-    cut_at: list[int] = []
-    cut_total: list[int] = []
-    removed = 0
-    pending: list[tuple[str, bool, int]] = []  # (delimiter, strip tabs, op offset)
-    stack: list[str] = []  # quoting contexts: ' " ` $( (
-    cmd_start = True
-    assign_depth = -1  # stack depth of an assignment word being scanned
-    last_word = ""
-    i, n = 0, len(text)
+def _find_delimiter_line(text: str, start: int, delimiter: str, strip_tabs: bool) -> int:
+    """Offset of the line closing a heredoc whose body starts at ``start``; -1 if none.
 
-    def emit(s: str) -> None:
-        out.append(s)
+    Bash compares the whole line; ``<<-`` ignores leading tabs, and trailing blanks or
+    ``\\r`` are tolerated because agents' editors and terminals leave them behind.
+    """
+    pos, n = start, len(text)
+    while pos < n:
+        eol = text.find("\n", pos)
+        eol = n if eol < 0 else eol
+        line = text[pos:eol]
+        if (line.lstrip("\t") if strip_tabs else line).rstrip(" \r") == delimiter:
+            return pos
+        pos = eol + 1
+    return -1
 
-    def outlen() -> int:
-        return sum(map(len, out))
 
-    while i < n:
-        c = text[i]
-        ctx = stack[-1] if stack else ""
-        if ctx == "'":
-            if c == "'":
-                stack.pop()
-            emit(c)
-            i += 1
-            continue
-        if ctx in ('"', "`"):
-            if c == "\\":
-                emit(text[i : i + 2])
-                i += 2
-            elif c == ctx:
-                stack.pop()
-                emit(c)
-                i += 1
-            elif c == "$" and text.startswith("$((", i):
-                end = _matching_paren(text, i + 1)
-                end = n if end < 0 else end
-                emit("_" * (end - i))
-                i = end
-            elif c == "$" and text.startswith("$(", i):
-                stack.append("$(")
-                emit("$(")
-                i += 2
-            elif c == "`" and ctx == '"':
-                stack.append("`")
-                emit(c)
-                i += 1
-            else:
-                emit(c)
-                i += 1
-            continue
-        # top level, or inside $( ... ) / ( ... )
-        if c == "\r":
-            emit(" ")
-            i += 1
-        elif c == "\\":
-            emit(text[i : i + 2])
-            i += 2
-            cmd_start = False
-        elif c in "'\"`":
-            stack.append(c)
-            emit(c)
-            i += 1
-            if assign_depth < 0:
-                cmd_start = False
-        elif c == "$" and text.startswith("$((", i):
-            end = _matching_paren(text, i + 1)
-            end = n if end < 0 else end
-            emit("_" * (end - i))
-            i = end
-            cmd_start = False
-        elif c == "$" and text.startswith("$(", i):
-            stack.append("$(")
-            emit("$(")
-            i += 2
-            cmd_start = True
-        elif c == "(" and text.startswith("((", i) and (cmd_start or last_word == "for"):
-            end = _matching_paren(text, i)
-            end = n if end < 0 else end
-            emit(" " * (end - i))  # arithmetic command / C-style for header
-            i = end
-        elif c == "(":
-            stack.append("(")
-            emit(c)
-            i += 1
-            cmd_start = True
-        elif c == ")":
-            if stack and stack[-1] in ("$(", "("):
-                stack.pop()
-            emit(c)
-            i += 1
-            cmd_start = False
-        elif c == "#" and (i == 0 or text[i - 1] in " \t\n;&|()"):
-            end = text.find("\n", i)
-            end = n if end < 0 else end
-            emit(text[i:end])
-            i = end
-        elif c == "\n":
-            emit(c)
-            i += 1
-            cmd_start = True
-            assign_depth = -1
-            for delim, strip, op_at in pending:
-                body_start = i
-                found = -1
-                pos = i
-                while pos < n:
-                    eol = text.find("\n", pos)
-                    eol = n if eol < 0 else eol
-                    line = text[pos:eol]
-                    if (line.lstrip("\t") if strip else line).rstrip(" \r") == delim:
-                        found = pos
-                        break
-                    pos = eol + 1
-                body_end = found if found >= 0 else n
-                body = text[body_start:body_end]
-                if strip:
-                    body = "\n".join(line.lstrip("\t") for line in body.split("\n"))
-                heredocs[op_at] = body
-                if body_end > body_start:
-                    removed += body_end - body_start
-                    cut_at.append(outlen())
-                    cut_total.append(removed)
-                if found >= 0:
-                    eol = text.find("\n", found)
-                    eol = n if eol < 0 else eol + 1
-                    emit(text[found:eol])
-                    i = eol
-                else:  # unterminated: close it ourselves at the very end
-                    i = n
-                    emit(("" if not out or out[-1].endswith("\n") else "\n") + delim + "\n")
-            pending = []
-        elif c == "<" and text.startswith("<<<", i):
-            emit("<<<")
-            i += 3
-        elif c == "<" and text.startswith("<<", i):
-            m = _HEREDOC_OP.match(text, i)
-            assert m is not None
-            op_at = outlen()
-            emit(m.group(0))
-            i = m.end()
-            d = _DELIM.match(text, i)
-            if d:
-                delim = next(g for g in d.groups() if g is not None)
-                raw = d.group(0)
-                emit(" " * (len(raw) - len(delim)) + delim if delim in raw else raw)
-                i = d.end()
-                pending.append((delim, bool(m.group(1)), op_at))
-            cmd_start = False
-        elif c in ";&|":
-            emit(c)
-            i += 1
-            cmd_start = True
-            assign_depth = -1
-        elif c in " \t":
-            emit(c)
-            i += 1
-            if assign_depth == len(stack):
-                cmd_start = True
-                assign_depth = -1
-        elif c in "<>":
-            emit(c)
-            i += 1
+def _strip_leading_tabs(body: str) -> str:
+    """A ``<<-`` body as bash delivers it: leading tabs removed from every line."""
+    return "\n".join(line.lstrip("\t") for line in body.split("\n"))
+
+
+class _PendingHeredoc(NamedTuple):
+    """A heredoc operator seen on the current line; its body starts after the newline."""
+
+    delimiter: str
+    strip_tabs: bool  # `<<-`
+    op_at: int  # prepared offset of the `<<` operator
+
+
+_TIME_POSIX_FLAG = re.compile(r"[ \t]+-p(?=[ \t\n;]|$)")
+
+
+class _Scanner:
+    """One left-to-right pass of :func:`_prepare` over ``text``.
+
+    The rewrites depend on shared state (the quoting context, whether the next word is
+    in command position, heredocs waiting for the end of their line), so the state lives
+    here and each construct gets a method that consumes it from ``self.i`` onwards.
+    Every method emits exactly as many characters as it consumes, except where a heredoc
+    body is cut out (recorded in ``cut_at``/``cut_total``) or an unterminated heredoc is
+    closed at the very end.
+    """
+
+    __slots__ = (
+        "assign_depth",
+        "cmd_start",
+        "cut_at",
+        "cut_total",
+        "heredocs",
+        "i",
+        "last_word",
+        "n",
+        "out",
+        "out_len",
+        "pending",
+        "removed",
+        "stack",
+        "text",
+    )
+
+    def __init__(self, text: str):
+        self.text = text
+        self.n = len(text)
+        self.i = 0
+        self.out: list[str] = []
+        self.out_len = 0  # running len("".join(out)): heredoc offsets are read often
+        self.heredocs: dict[int, str] = {}
+        self.cut_at: list[int] = []
+        self.cut_total: list[int] = []
+        self.removed = 0
+        self.pending: list[_PendingHeredoc] = []
+        self.stack: list[str] = []  # quoting contexts: ' " ` $( (
+        self.cmd_start = True  # the next word is in command position
+        self.assign_depth = -1  # stack depth of an assignment word being scanned
+        self.last_word = ""
+
+    def scan(self) -> _Prepared:
+        """Rewrite the whole text and return it with its heredocs and cut map."""
+        while self.i < self.n:
+            self._step()
+        self._close_unterminated_heredocs()
+        return _Prepared("".join(self.out), self.heredocs, self.cut_at, self.cut_total)
+
+    def _step(self) -> None:
+        c = self.text[self.i]
+        context = self.stack[-1] if self.stack else ""
+        if context == "'":
+            self._in_single_quotes(c)
+        elif context in ('"', "`"):
+            self._in_double_quotes_or_backticks(c, context)
+        else:  # top level, or inside $( ... ) / ( ... )
+            self._top_level(c)
+
+    # ------------------------------------------------------------------ output
+
+    def _emit(self, s: str) -> None:
+        self.out.append(s)
+        self.out_len += len(s)
+
+    def _copy_to(self, end: int) -> None:
+        """Emit the original text up to ``end`` unchanged."""
+        self._emit(self.text[self.i : end])
+        self.i = end
+
+    def _copy(self, count: int) -> None:
+        """Emit the next ``count`` characters unchanged (the hot path: kept inline)."""
+        s = self.text[self.i : self.i + count]
+        self.out.append(s)
+        self.out_len += len(s)
+        self.i += count
+
+    def _at(self, prefix: str) -> bool:
+        return self.text.startswith(prefix, self.i)
+
+    def _paren_end(self, start: int) -> int:
+        """Past the ``)`` matching the ``(`` at ``start``; an unclosed one runs to the end."""
+        end = _matching_paren(self.text, start)
+        return self.n if end < 0 else end
+
+    # ------------------------------------------------------------------ quoted text
+
+    def _in_single_quotes(self, c: str) -> None:
+        if c == "'":
+            self.stack.pop()
+        self._copy(1)
+
+    def _in_double_quotes_or_backticks(self, c: str, context: str) -> None:
+        """Inside ``"`` or a backquote only escapes, the closer and expansions matter."""
+        if c == "\\":
+            self._copy(2)
+        elif c == context:
+            self.stack.pop()
+            self._copy(1)
+        elif c == "$" and self._at("$(("):
+            self._blank_arithmetic_expansion()
+        elif c == "$" and self._at("$("):
+            self._open_command_substitution()
+        elif c == "`" and context == '"':
+            self.stack.append("`")
+            self._copy(1)
         else:
-            m = _BARE.match(text, i)
-            word = m.group(0) if m else c
-            end = i + len(word)
-            nxt = text[end] if end < n else " "
-            if cmd_start:
-                a = _ASSIGN.match(text, i)
-                if word == "time" and nxt in _WORD_END:
-                    emit("    ")
-                    i = end
-                    p = re.match(r"[ \t]+-p(?=[ \t\n;]|$)", text[i:])
-                    if p:
-                        emit(" " * len(p.group(0)))
-                        i += len(p.group(0))
-                    continue
-                if word == "[[" and nxt in " \t\n":
-                    t = _TEST_END.search(text, end)
-                    if t:
-                        emit("[ " + _translate_test(text[end : t.start()]) + " ]")
-                        i = t.end()
-                        cmd_start = False
-                        continue
-                if a:
-                    emit(a.group(0))
-                    i = a.end()
-                    if text.startswith("(", i):
-                        close = _matching_paren(text, i)
-                        close = n if close < 0 else close
-                        emit("".join(ch if ch == "\n" else "_" for ch in text[i:close]))
-                        i = close
-                    assign_depth = len(stack)
-                    continue
-                cmd_start = word in _KEEP_CMD_POS and nxt in _WORD_END
-            emit(word)
-            last_word = word
-            i = end
-    for delim, _strip, op_at in pending:  # heredocs opened on the last line, never closed
-        heredocs[op_at] = ""
-        emit("\n" + delim + "\n")
-    return _Prepared("".join(out), heredocs, cut_at, cut_total)
+            self._copy(1)
+
+    def _blank_arithmetic_expansion(self) -> None:
+        """``$(( ... ))`` -> ``_`` run: one word to bashlex, which cannot parse it."""
+        end = self._paren_end(self.i + 1)
+        self._emit("_" * (end - self.i))
+        self.i = end
+
+    def _open_command_substitution(self) -> None:
+        self.stack.append("$(")
+        self._copy(2)
+
+    # ------------------------------------------------------------------ top level
+
+    def _top_level(self, c: str) -> None:
+        """One construct outside quotes, chosen by the character that starts it."""
+        if c == "\r":
+            self._emit(" ")
+            self.i += 1
+        elif c == "\\":
+            self._copy(2)
+            self.cmd_start = False
+        elif c in "'\"`":
+            self._open_quote(c)
+        elif c == "$" and self._at("$(("):
+            self._blank_arithmetic_expansion()
+            self.cmd_start = False
+        elif c == "$" and self._at("$("):
+            self._open_command_substitution()
+            self.cmd_start = True
+        elif c == "(":
+            self._open_paren()
+        elif c == ")":
+            self._close_paren()
+        elif c == "#" and (self.i == 0 or self.text[self.i - 1] in " \t\n;&|()"):
+            self._comment()
+        elif c == "\n":
+            self._newline()
+        elif c == "<" and self._at("<<"):
+            self._here_operator()
+        elif c in ";&|":
+            self._separator()
+        elif c in " \t":
+            self._blank()
+        elif c in "<>":
+            self._copy(1)
+        else:
+            self._word(c)
+
+    def _open_quote(self, c: str) -> None:
+        self.stack.append(c)
+        self._copy(1)
+        if self.assign_depth < 0:  # a quoted value keeps the assignment's command position
+            self.cmd_start = False
+
+    def _open_paren(self) -> None:
+        """``((`` arithmetic (or a C-style ``for`` header) -> blanks; else a subshell."""
+        if self._at("((") and (self.cmd_start or self.last_word == "for"):
+            end = self._paren_end(self.i)
+            self._emit(" " * (end - self.i))
+            self.i = end
+            return
+        self.stack.append("(")
+        self._copy(1)
+        self.cmd_start = True
+
+    def _close_paren(self) -> None:
+        if self.stack and self.stack[-1] in ("$(", "("):
+            self.stack.pop()
+        self._copy(1)
+        self.cmd_start = False
+
+    def _comment(self) -> None:
+        """Copied whole, so a quote or ``<<`` in a comment opens nothing."""
+        end = self.text.find("\n", self.i)
+        self._copy_to(self.n if end < 0 else end)
+
+    def _separator(self) -> None:
+        self._copy(1)
+        self.cmd_start = True
+        self.assign_depth = -1
+
+    def _blank(self) -> None:
+        """A blank ending an assignment word puts the next word in command position."""
+        self._copy(1)
+        if self.assign_depth == len(self.stack):
+            self.cmd_start = True
+            self.assign_depth = -1
+
+    # ------------------------------------------------------------------ heredocs
+
+    def _here_operator(self) -> None:
+        """``<<<`` is copied; ``<<`` / ``<<-`` queue a heredoc for the end of the line.
+
+        The delimiter's quotes become spaces (bashlex rejects quoted delimiters).
+        """
+        if self._at("<<<"):
+            self._copy(3)
+            return
+        operator = _HEREDOC_OP.match(self.text, self.i)
+        assert operator is not None
+        op_at = self.out_len
+        self._copy_to(operator.end())
+        word = _DELIM.match(self.text, self.i)
+        if word:
+            delimiter = next(g for g in word.groups() if g is not None)
+            raw = word.group(0)
+            unquoted = " " * (len(raw) - len(delimiter)) + delimiter
+            self._emit(unquoted if delimiter in raw else raw)
+            self.i = word.end()
+            self.pending.append(_PendingHeredoc(delimiter, bool(operator.group(1)), op_at))
+        self.cmd_start = False
+
+    def _newline(self) -> None:
+        """End of a line: the next word is a command, and queued heredoc bodies follow."""
+        self._copy(1)
+        self.cmd_start = True
+        self.assign_depth = -1
+        for heredoc in self.pending:
+            self._read_heredoc_body(heredoc)
+        self.pending = []
+
+    def _read_heredoc_body(self, heredoc: _PendingHeredoc) -> None:
+        """Cut the body out (recording it), keep the delimiter line."""
+        delimiter, strip_tabs, op_at = heredoc
+        body_start = self.i
+        found = _find_delimiter_line(self.text, body_start, delimiter, strip_tabs)
+        body_end = found if found >= 0 else self.n
+        body = self.text[body_start:body_end]
+        self.heredocs[op_at] = _strip_leading_tabs(body) if strip_tabs else body
+        self._record_cut(body_end - body_start)
+        if found >= 0:
+            eol = self.text.find("\n", found)
+            self.i = found
+            self._copy_to(self.n if eol < 0 else eol + 1)
+        else:  # unterminated: close it ourselves at the very end
+            self.i = self.n
+            newline = "" if not self.out or self.out[-1].endswith("\n") else "\n"
+            self._emit(newline + delimiter + "\n")
+
+    def _record_cut(self, length: int) -> None:
+        """Note ``length`` characters removed here, for :meth:`_Prepared.orig`."""
+        if length > 0:
+            self.removed += length
+            self.cut_at.append(self.out_len)
+            self.cut_total.append(self.removed)
+
+    def _close_unterminated_heredocs(self) -> None:
+        """Heredocs opened on the last line, never closed: empty bodies."""
+        for delimiter, _strip_tabs, op_at in self.pending:
+            self.heredocs[op_at] = ""
+            self._emit("\n" + delimiter + "\n")
+
+    # ------------------------------------------------------------------ words
+
+    def _word(self, c: str) -> None:
+        """An unquoted word; in command position it may be a construct to rewrite."""
+        bare = _BARE.match(self.text, self.i)
+        word = bare.group(0) if bare else c
+        end = self.i + len(word)
+        after = self.text[end] if end < self.n else " "
+        if self.cmd_start and self._rewrite_command_word(word, end, after):
+            return
+        self._emit(word)
+        self.last_word = word
+        self.i = end
+
+    def _rewrite_command_word(self, word: str, end: int, after: str) -> bool:
+        """Rewrite ``time``, ``[[`` or an assignment at ``self.i``; false if none applies.
+
+        Otherwise decides whether the word after this one is still in command position.
+        """
+        if word == "time" and after in _WORD_END:
+            self._drop_time(end)
+            return True
+        if word == "[[" and after in " \t\n" and self._translate_double_bracket(end):
+            return True
+        if self._assignment():
+            return True
+        self.cmd_start = word in _KEEP_CMD_POS and after in _WORD_END
+        return False
+
+    def _drop_time(self, end: int) -> None:
+        """The ``time`` keyword (and its ``-p``) -> spaces; the timed command follows."""
+        self._emit("    ")
+        self.i = end
+        flag = _TIME_POSIX_FLAG.match(self.text, self.i)
+        if flag:
+            self._emit(" " * len(flag.group(0)))
+            self.i = flag.end()
+
+    def _translate_double_bracket(self, end: int) -> bool:
+        """``[[ expr ]]`` -> ``[ expr' ]`` of equal length; false without a closing ``]]``."""
+        close = _TEST_END.search(self.text, end)
+        if not close:
+            return False
+        self._emit("[ " + _translate_test(self.text[end : close.start()]) + " ]")
+        self.i = close.end()
+        self.cmd_start = False
+        return True
+
+    def _assignment(self) -> bool:
+        """Copy ``NAME=`` (an array value ``(...)`` -> ``_``, newlines kept); false if none."""
+        name = _ASSIGN.match(self.text, self.i)
+        if not name:
+            return False
+        self._copy_to(name.end())
+        if self._at("("):
+            close = self._paren_end(self.i)
+            value = self.text[self.i : close]
+            self._emit("".join(ch if ch == "\n" else "_" for ch in value))
+            self.i = close
+        self.assign_depth = len(self.stack)
+        return True
+
+
+def _prepare(text: str) -> _Prepared:
+    """Rewrite ``text`` so bashlex can parse it (see the module docstring)."""
+    return _Scanner(text).scan()
 
 
 # --------------------------------------------------------------------------- bashlex walk
