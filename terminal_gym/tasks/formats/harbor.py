@@ -26,15 +26,20 @@ Where things go in :class:`~terminal_gym.tasks.spec.Task`:
   ``task_name`` (``[task] name``), ``schema_version`` (``schema_version`` or the legacy
   ``version``), ``gpus`` (when > 0), ``network_mode`` and ``allowed_hosts``. The whole
   parsed file is kept under ``metadata["_raw"]``, so keys this loader does not model
-  (``[verifier] user``, ``healthcheck``, ``mcp_servers``, ``artifacts`` ...) are never
-  lost.
+  (``mcp_servers``, ``skills_dir``, ``os``, ``gpu_types`` ...) are never lost.
+* Schema 1.4 (``[[steps]]``, healthchecks, per-phase network and users, artifacts,
+  ``[[verifier.collect]]``, a separate verifier): read by
+  :mod:`~terminal_gym.tasks.formats.harbor_fields`; ``docs/task-format.md`` lists what is
+  supported and where terminal-gym is stricter than Harbor.
 * When both ``memory_mb`` and the legacy ``memory`` are given, ``memory_mb`` wins
   (likewise ``storage_mb`` over ``storage``).
 * ``[metadata.grading]`` holds terminal-gym's grading declarations (``agent_processes``,
   ``allow_changes``, ``system_tools``: see :class:`~terminal_gym.tasks.spec.VerifierSpec`);
   under ``[metadata]`` because every other tool ignores that table.
-* Network: ``network_mode`` wins over ``allow_internet``; ``"public"`` and
-  ``"allowlist"`` mean ``allow_internet=True``. With neither key the task gets
+* Network: per phase, the phase's ``network_mode`` ([agent], [verifier],
+  [steps.verifier]) wins over ``[environment]``'s, which wins over ``allow_internet``;
+  ``allowed_hosts`` alone mean ``"allowlist"``; ``"public"`` and ``"allowlist"`` mean
+  ``allow_internet=True``. With neither key the task gets
   ``allow_internet=True``, Harbor's own default: the loader reports what the task
   asks for, and the sandbox layer decides what it can grant offline.
 

@@ -130,18 +130,19 @@ def read_network(
     table: Mapping[str, Any], *, path: Path, field: str
 ) -> tuple[NetworkMode | None, tuple[str, ...] | None]:
     """A scope's ``network_mode`` and ``allowed_hosts`` (``None`` where not declared)."""
-    mode = get_str(table, "network_mode", path=path, field=f"{field}.network_mode")
-    if mode is not None and mode not in NETWORK_MODES:
+    declared = get_str(table, "network_mode", path=path, field=f"{field}.network_mode")
+    mode = next((m for m in NETWORK_MODES if m == declared), None)
+    if declared is not None and mode is None:
         raise TaskFormatError(
             path,
-            f"must be one of {', '.join(NETWORK_MODES)}; got {mode!r}",
+            f"must be one of {', '.join(NETWORK_MODES)}; got {declared!r}",
             f"{field}.network_mode",
         )
     hosts = get_str_list(table, "allowed_hosts", path=path, field=f"{field}.allowed_hosts")
     if not hosts:
         return mode, None if hosts is None else ()
     for host in hosts:
-        if any(c in host for c in "/: ") or not host.strip():
+        if not host.strip() or any(c in host.strip() for c in "/: "):
             raise TaskFormatError(
                 path,
                 f"must be host names, not URLs, ports, paths or blanks: {host!r}",
