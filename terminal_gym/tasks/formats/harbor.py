@@ -26,15 +26,20 @@ Where things go in :class:`~terminal_gym.tasks.spec.Task`:
   ``task_name`` (``[task] name``), ``schema_version`` (``schema_version`` or the legacy
   ``version``), ``gpus`` (when > 0), ``network_mode`` and ``allowed_hosts``. The whole
   parsed file is kept under ``metadata["_raw"]``, so keys this loader does not model
-  (``[verifier] user``, ``healthcheck``, ``mcp_servers``, ``artifacts`` ...) are never
-  lost.
+  (``mcp_servers``, ``skills_dir``, ``os``, ``gpu_types`` ...) are never lost.
+* Schema 1.4 (``[[steps]]``, healthchecks, per-phase network and users, artifacts,
+  ``[[verifier.collect]]``, a separate verifier): read by
+  :mod:`~terminal_gym.tasks.formats.harbor_fields`; ``docs/task-format.md`` lists what is
+  supported and where terminal-gym is stricter than Harbor.
 * When both ``memory_mb`` and the legacy ``memory`` are given, ``memory_mb`` wins
   (likewise ``storage_mb`` over ``storage``).
 * ``[metadata.grading]`` holds terminal-gym's grading declarations (``agent_processes``,
   ``allow_changes``, ``system_tools``: see :class:`~terminal_gym.tasks.spec.VerifierSpec`);
   under ``[metadata]`` because every other tool ignores that table.
-* Network: ``network_mode`` wins over ``allow_internet``; ``"public"`` and
-  ``"allowlist"`` mean ``allow_internet=True``. With neither key the task gets
+* Network: per phase, the phase's ``network_mode`` ([agent], [verifier],
+  [steps.verifier]) wins over ``[environment]``'s, which wins over ``allow_internet``;
+  ``allowed_hosts`` alone mean ``"allowlist"``; ``"public"`` and ``"allowlist"`` mean
+  ``allow_internet=True``. With neither key the task gets
   ``allow_internet=True``, Harbor's own default: the loader reports what the task
   asks for, and the sandbox layer decides what it can grant offline.
 
@@ -76,6 +81,7 @@ from terminal_gym.tasks.formats.harbor_fields import (
     NETWORK_MODES,
     REWARD_STRATEGIES,
     SUPPORTED_SCHEMA_VERSION,
+    Uploads,
     read_artifacts,
     read_collect,
     read_healthcheck,
@@ -179,7 +185,7 @@ def load_harbor_task(path: str | os.PathLike[str]) -> Task:
             raise TaskFormatError(
                 tests_dir / "test.sh", "missing: the verifier entry point tests/test.sh is required"
             )
-        verifier = make_verifier({}, tests_dir, "verifier")
+        verifier = make_verifier({}, ((tests_dir, TESTS_DIR),), "verifier")
         solution = _read_solution(task_dir, solution_env)
 
     if task_name is not None:
@@ -224,7 +230,7 @@ class _VerifierReader:
         self.raw, self.table, self.environment = raw, table, environment
         self.task_dir, self.toml_path, self.grading = task_dir, toml_path, grading
 
-    def __call__(self, step: Mapping[str, Any], tests_dir: Path, field: str) -> VerifierSpec:
+    def __call__(self, step: Mapping[str, Any], uploads: Uploads, field: str) -> VerifierSpec:
         path, base = self.toml_path, self.table
         timeout = get_seconds(
             base,
@@ -244,9 +250,11 @@ class _VerifierReader:
             base, path=path, field="verifier.user"
         )
         mode, environment = self._environment_mode(step, field)
+        step_scope = read_network(step, path=path, field=field)
+        task_scope = read_network(base, path=path, field="verifier")
         network = resolve_network(
-            read_network(step, path=path, field=field),
-            read_network(base, path=path, field="verifier"),
+            step_scope,
+            task_scope,
             read_network(
                 get_table(self.raw, "environment", path=path, field="environment"),
                 path=path,
@@ -254,16 +262,21 @@ class _VerifierReader:
             ),
             allow_internet=self.environment.allow_internet,
         )
-        if mode == "shared" and network != self.environment.network:
+        # As in Harbor: only a verifier that declares a mode of its own can conflict
+        # with the agent's; one that declares none runs under [environment]'s.
+        explicit, where = (
+            (step_scope[0], field) if step_scope[0] is not None else (task_scope[0], "verifier")
+        )
+        if mode == "shared" and explicit is not None and explicit != self.environment.network.mode:
             raise TaskFormatError(
                 path,
-                f"the verifier's network_mode {network.mode!r} differs from the agent's "
+                f"the verifier's network_mode {explicit!r} differs from the agent's "
                 f"{self.environment.network.mode!r} but the verifier shares the agent's "
                 "environment; use environment_mode = 'separate' for a policy of its own",
-                f"{field}.network_mode",
+                f"{where}.network_mode",
             )
         return VerifierSpec(
-            uploads=((tests_dir, TESTS_DIR),),
+            uploads=uploads,
             command=f"bash {TESTS_DIR}/test.sh",
             reward_source="file",
             timeout_sec=timeout,

@@ -27,6 +27,7 @@ from terminal_gym.tasks.formats._common import (
 )
 from terminal_gym.tasks.spec import (
     SOLUTION_DIR,
+    TESTS_DIR,
     Artifact,
     CollectHook,
     Healthcheck,
@@ -41,6 +42,7 @@ __all__ = [
     "NETWORK_MODES",
     "REWARD_STRATEGIES",
     "SUPPORTED_SCHEMA_VERSION",
+    "Uploads",
     "read_artifacts",
     "read_collect",
     "read_healthcheck",
@@ -48,6 +50,7 @@ __all__ = [
     "read_steps",
     "read_user",
     "resolve_network",
+    "step_test_uploads",
 ]
 
 #: The newest ``schema_version`` this loader knows; a newer one loads with a warning.
@@ -58,6 +61,8 @@ NETWORK_MODES: tuple[NetworkMode, ...] = ("public", "no-network", "allowlist")
 REWARD_STRATEGIES = ("mean", "final")
 _STEP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _SERVICE_NAME = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_.-]*$")
+#: ``(host path, sandbox path)`` pairs, as in :attr:`VerifierSpec.uploads`.
+Uploads = tuple[tuple[Path, str], ...]
 
 
 def read_user(table: Mapping[str, Any], *, path: Path, field: str) -> str | None:
@@ -125,32 +130,45 @@ def read_network(
     table: Mapping[str, Any], *, path: Path, field: str
 ) -> tuple[NetworkMode | None, tuple[str, ...] | None]:
     """A scope's ``network_mode`` and ``allowed_hosts`` (``None`` where not declared)."""
-    mode = get_str(table, "network_mode", path=path, field=f"{field}.network_mode")
-    if mode is not None and mode not in NETWORK_MODES:
+    declared = get_str(table, "network_mode", path=path, field=f"{field}.network_mode")
+    mode = next((m for m in NETWORK_MODES if m == declared), None)
+    if declared is not None and mode is None:
         raise TaskFormatError(
             path,
-            f"must be one of {', '.join(NETWORK_MODES)}; got {mode!r}",
+            f"must be one of {', '.join(NETWORK_MODES)}; got {declared!r}",
             f"{field}.network_mode",
         )
     hosts = get_str_list(table, "allowed_hosts", path=path, field=f"{field}.allowed_hosts")
-    if hosts is not None:
-        for host in hosts:
-            if not host.strip() or "/" in host or " " in host.strip():
-                raise TaskFormatError(path, f"not a host name: {host!r}", f"{field}.allowed_hosts")
-    return mode, None if hosts is None else tuple(h.strip() for h in hosts)
+    if not hosts:
+        return mode, None if hosts is None else ()
+    for host in hosts:
+        if not host.strip() or any(c in host.strip() for c in "/: "):
+            raise TaskFormatError(
+                path,
+                f"must be host names, not URLs, ports, paths or blanks: {host!r}",
+                f"{field}.allowed_hosts",
+            )
+    # As in Harbor: hosts alone mean an allowlist; with another mode they are an error.
+    if mode is None:
+        mode = "allowlist"
+    elif mode != "allowlist":
+        raise TaskFormatError(
+            path,
+            f"allowed_hosts is only valid with network_mode = 'allowlist', not {mode!r}",
+            f"{field}.allowed_hosts",
+        )
+    return mode, tuple(dict.fromkeys(h.strip().lower().rstrip(".") for h in hosts))
 
 
 def resolve_network(
     *scopes: tuple[NetworkMode | None, tuple[str, ...] | None], allow_internet: bool
 ) -> NetworkPolicy:
-    """The policy of a phase: the first scope (most specific first) that names a mode,
-    else the legacy ``allow_internet``; hosts from that scope (or any scope that lists
-    them, most specific first)."""
-    mode = next((m for m, _ in scopes if m is not None), None)
-    hosts = next((h for _, h in scopes if h is not None), ())
-    if mode is None:
-        mode = "public" if allow_internet else "no-network"
-    return NetworkPolicy(mode=mode, allowed_hosts=tuple(hosts) if mode == "allowlist" else ())
+    """The policy of a phase: the first scope (most specific first) that names a mode
+    (with that scope's hosts), else the legacy ``allow_internet``."""
+    for mode, hosts in scopes:
+        if mode is not None:
+            return NetworkPolicy(mode=mode, allowed_hosts=tuple(hosts or ()))
+    return NetworkPolicy(mode="public" if allow_internet else "no-network")
 
 
 def read_artifacts(value: Any, *, path: Path, field: str) -> tuple[Artifact, ...]:
@@ -239,7 +257,7 @@ def read_steps(
     task_dir: Path,
     toml_path: Path,
     *,
-    verifier: Callable[[Mapping[str, Any], Path, str], VerifierSpec],
+    verifier: Callable[[Mapping[str, Any], Uploads, str], VerifierSpec],
     agent_timeout: float | None,
     agent_user: str | None,
     solution_env: Mapping[str, str],
@@ -254,10 +272,11 @@ def read_steps(
         solution_env: ``[solution.env]``, for every step's oracle.
     """
     value = raw.get("steps")
-    if value is None:
+    if value is None or value == []:
+        # Harbor treats an empty array as a single-step task.
         return ()
-    if not isinstance(value, list) or not value:
-        raise TaskFormatError(toml_path, "must be a non-empty array of [[steps]] tables", "steps")
+    if not isinstance(value, list):
+        raise TaskFormatError(toml_path, "must be an array of [[steps]] tables", "steps")
     steps: list[StepSpec] = []
     seen: set[str] = set()
     for i, item in enumerate(value):
@@ -297,7 +316,7 @@ def _read_step(
     task_dir: Path,
     toml_path: Path,
     *,
-    verifier: Callable[[Mapping[str, Any], Path, str], VerifierSpec],
+    verifier: Callable[[Mapping[str, Any], Uploads, str], VerifierSpec],
     agent_timeout: float | None,
     agent_user: str | None,
     solution_env: Mapping[str, str],
@@ -306,10 +325,10 @@ def _read_step(
     if not step_dir.is_dir():
         raise TaskFormatError(step_dir, f"missing: step {name!r} needs the directory steps/{name}/")
     agent = get_table(item, "agent", path=toml_path, field=f"{where}.agent")
-    tests_dir = step_dir / "tests" if (step_dir / "tests").is_dir() else task_dir / "tests"
-    if not (tests_dir / "test.sh").is_file():
+    step_tests, shared_tests = step_dir / "tests", task_dir / "tests"
+    if not (step_tests / "test.sh").is_file() and not (shared_tests / "test.sh").is_file():
         raise TaskFormatError(
-            step_dir / "tests" / "test.sh",
+            step_tests / "test.sh",
             f"missing: step {name!r} needs steps/{name}/tests/test.sh (or tests/test.sh)",
         )
     verifier_table = get_table(item, "verifier", path=toml_path, field=f"{where}.verifier")
@@ -330,7 +349,9 @@ def _read_step(
     return StepSpec(
         name=name,
         instruction=read_instruction_file(step_dir / "instruction.md"),
-        verifier=verifier(verifier_table, tests_dir, f"{where}.verifier"),
+        verifier=verifier(
+            verifier_table, step_test_uploads(step_tests, shared_tests), f"{where}.verifier"
+        ),
         solution=solution,
         agent_timeout_sec=get_seconds(
             agent,
@@ -347,6 +368,28 @@ def _read_step(
         artifacts=read_artifacts(item.get("artifacts"), path=toml_path, field=f"{where}.artifacts"),
         workdir_dir=workdir_dir if workdir_dir.is_dir() else None,
         trajectory=trajectory if trajectory.is_file() else None,
+    )
+
+
+def step_test_uploads(step_tests: Path, shared_tests: Path) -> Uploads:
+    """What a step uploads to ``/tests``: as in Harbor, the task's ``tests/`` with the
+    step's ``tests/`` over it (a step file wins over a shared one of the same name).
+
+    The step's directory goes first (an upload empties its destination), then every
+    shared file it does not shadow, one by one.
+    """
+    if not step_tests.is_dir():
+        return ((shared_tests, TESTS_DIR),)
+    if not shared_tests.is_dir():
+        return ((step_tests, TESTS_DIR),)
+    shared = sorted(
+        p
+        for p in shared_tests.rglob("*")
+        if not p.is_dir() and not (step_tests / p.relative_to(shared_tests)).exists()
+    )
+    return (
+        (step_tests, TESTS_DIR),
+        *((p, f"{TESTS_DIR}/{p.relative_to(shared_tests).as_posix()}") for p in shared),
     )
 
 
