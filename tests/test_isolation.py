@@ -323,3 +323,26 @@ def test_allowlist_fails_closed_and_says_so(docker_backend, docker_client, tasks
     assert agent["mode"] == "allowlist" and agent["enforced"] == "no-network"
     assert "files.pythonhosted.org" in agent["note"]
     assert result.reward == 1.0, result.output_tail
+
+
+def test_local_no_network_keeps_loopback_only(local_backend, tasks):
+    sandbox = local_backend.create(tasks["separate"])
+    try:
+        assert sandbox.network == "no-network"
+        out = _probe(sandbox, "172.17.0.1")
+    finally:
+        sandbox.close()
+    assert "loopback ok" in out
+    assert "gateway 101" in out, out
+
+
+def test_local_separate_verifier(local_backend, tasks):
+    task = tasks["separate"]
+    sandbox = local_backend.create(task)
+    try:
+        _run(sandbox, f"{ATTACKS['plants-reward']} && ln -s /etc /app/notes && {SOLVE}")
+        result = verify(sandbox, task, timeout=60, backend=local_backend)
+    finally:
+        sandbox.close()
+    assert result.reward == 1.0, result.output_tail
+    assert result.artifacts["refused"][0]["path"] == "/app/notes"
