@@ -54,7 +54,7 @@ from typing import Any, Literal
 
 from terminal_gym.errors import SandboxError, VerifierError
 from terminal_gym.sandbox.artifacts import ARTIFACTS_DIR, collect_artifacts
-from terminal_gym.sandbox.base import Backend, Sandbox, network_report
+from terminal_gym.sandbox.base import Backend, Sandbox, enforced_network, network_report
 from terminal_gym.sandbox.toolchain import MOUNT
 from terminal_gym.tamper import Tamper, find_tamper
 from terminal_gym.tasks.spec import VERIFIER_LOGS_DIR, CollectHook, Task
@@ -227,7 +227,7 @@ def verify(
         if backend is None:
             raise ValueError("a separate verifier environment needs the backend (backend=)")
         return _verify_separate(sandbox, task, backend, timeout, tamper_policy)
-    network = {"agent": network_report(task.environment, sandbox.network)}
+    network = {"agent": _network(task, sandbox)}
     if spec.agent_processes == "stop":
         report = sandbox.stop_processes()
         processes = {"policy": "stop", **asdict(report)}
@@ -291,10 +291,17 @@ def _verify_separate(
         artifacts=report.to_info(),
         collect=hooks,
         network={
-            "agent": network_report(task.environment, sandbox.network),
-            "verifier": network_report(grading.environment, target.network),
+            "agent": _network(task, sandbox),
+            "verifier": _network(grading, target),
         },
     )
+
+
+def _network(task: Task, sandbox: Sandbox) -> dict[str, object]:
+    """The phase's network report; a sandbox that does not say what it enforces (a
+    minimal one from elsewhere) is taken to enforce the policy."""
+    enforced = getattr(sandbox, "network", None) or enforced_network(task.environment)
+    return network_report(task.environment, enforced)
 
 
 def separate_verifier_task(task: Task) -> Task:

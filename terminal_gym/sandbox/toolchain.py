@@ -330,7 +330,7 @@ class _Plan:
         for path in [out, *out.rglob("*")]:
             if not path.is_symlink():
                 mode = path.stat().st_mode
-                executable = path.is_dir() or mode & 0o111
+                executable = path.is_dir() or bool(mode & 0o111)
                 path.chmod((mode | 0o444 | (0o111 if executable else 0)) & ~0o022)
 
     def _libraries(self, path: Path) -> dict[str, Path]:
