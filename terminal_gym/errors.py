@@ -74,6 +74,12 @@ class ShellError(SandboxError):
     """The PTY shell could not be started or answered garbage."""
 
 
+class ArchiveRefusedError(SandboxError):
+    """A path cannot be archived out of a sandbox safely: larger than the caller allows,
+    or reached through a symlink. The agent controls such paths: grading treats this as
+    the agent's doing, not as an infrastructure error."""
+
+
 class ToolchainError(SandboxError):
     """The trusted grading toolchain cannot be built or used here (see ``sandbox.toolchain``)."""
 

@@ -24,6 +24,14 @@ The reward comes from ``/logs/verifier/reward.json`` (a flat dict of numbers, ``
 main one), else ``reward.txt`` (one float); a missing or malformed reward is a verifier
 error, never a silent 0. Terminal-Bench 1 tasks are scored from pytest's ``-rA`` summary.
 
+**A separate verifier environment** (``[verifier] environment_mode = "separate"``, or
+``verify(..., environment_mode="separate")`` for any task) goes further: the agent's
+processes are stopped, the task's ``[[verifier.collect]]`` hooks run in its sandbox, the
+declared artifacts are copied out (:mod:`terminal_gym.sandbox.artifacts`: bounded, no
+symlink followed, no special file), and the tests run in a fresh sandbox of the
+verifier's environment that receives only those files, at their own paths and below
+``/logs/artifacts``. Nothing else of the agent's sandbox reaches the grader.
+
 Failures say whose they are (``VerifierResult.infrastructure``): a verifier that wrote no
 reward, or could not fetch its tooling offline, is the task's or the machine's fault
 (``env_error``); a verifier that ran past its timeout (the agent's program may hang), a
@@ -37,19 +45,22 @@ import json
 import math
 import re
 import shlex
+import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
-from pathlib import PurePosixPath
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
 from terminal_gym.errors import SandboxError, VerifierError
-from terminal_gym.sandbox.base import Backend, Sandbox
+from terminal_gym.sandbox.artifacts import ARTIFACTS_DIR, collect_artifacts
+from terminal_gym.sandbox.base import Backend, Sandbox, enforced_network, network_report
 from terminal_gym.sandbox.toolchain import MOUNT
 from terminal_gym.tamper import Tamper, find_tamper
-from terminal_gym.tasks.spec import VERIFIER_LOGS_DIR, Task
+from terminal_gym.tasks.spec import VERIFIER_LOGS_DIR, CollectHook, Task
 
 TamperPolicy = Literal["zero", "report"]
+EnvironmentMode = Literal["shared", "separate"]
 #: Where the programs a task declares as ``system_tools`` are linked at grading time.
 _SYSTEM_TOOLS_DIR = "/tmp/.terminal-gym-system-tools"
 
@@ -96,6 +107,18 @@ class VerifierResult:
             bubblewrap) or ``"sandbox"`` (the sandbox's own tools: no toolchain here).
         processes: how the agent's processes were handled: ``policy`` (``"stop"`` or
             ``"keep"``), ``method``, ``stopped``, ``survivors``.
+        environment_mode: ``"shared"`` (the tests ran in the agent's sandbox) or
+            ``"separate"`` (in a fresh one that received only the artifacts).
+        artifacts: for a separate verifier, what was taken from the agent's sandbox:
+            ``collected`` (``source``, ``destination``, ``bytes``, ``files``), ``missing``
+            (paths that did not exist), ``refused`` (``path``, ``why``: symlinks out,
+            special files, over the size bound), ``bytes``.
+        collect: for a separate verifier, the ``[[verifier.collect]]`` hooks run
+            (``command``, ``exit_code``, ``timed_out``).
+        network: per phase (``agent``, ``verifier``), the policy asked for (``mode``,
+            ``allowed_hosts``) and the network the sandbox had (``enforced``), with a
+            ``note`` where they differ (an allowlist runs with no network at all).
+        user: the user the tests ran as (``None``: the image's default).
     """
 
     reward: float
@@ -112,6 +135,11 @@ class VerifierResult:
     verifier_reward: float | None = None
     toolchain: str = "sandbox"
     processes: dict[str, Any] = field(default_factory=dict)
+    environment_mode: EnvironmentMode = "shared"
+    artifacts: dict[str, Any] = field(default_factory=dict)
+    collect: list[dict[str, Any]] = field(default_factory=list)
+    network: dict[str, Any] = field(default_factory=dict)
+    user: str | None = None
 
     def to_info(self) -> dict[str, Any]:
         return asdict(self)
@@ -171,6 +199,7 @@ def verify(
     timeout: float | None = None,
     tamper_policy: TamperPolicy = "zero",
     backend: Backend | None = None,
+    environment_mode: EnvironmentMode | None = None,
 ) -> VerifierResult:
     """Grade the sandbox's current state with the task's verifier (module docstring).
 
@@ -182,24 +211,37 @@ def verify(
             evidence; ``"report"`` only reports it.
         backend: the backend that made ``sandbox``, for a verifier that runs in a
             separate sandbox (``environment_mode = "separate"``).
+        environment_mode: overrides the task's ``[verifier] environment_mode``:
+            ``"separate"`` grades any task in a fresh sandbox that receives only its
+            declared artifacts (the env's ``verifier_mode``).
 
     Raises:
         SandboxError: the sandbox failed while the agent's processes were stopped
-            (infrastructure, not the agent).
+            (infrastructure, not the agent), or a separate verifier's sandbox could not
+            be made.
+        ValueError: a separate verifier without ``backend``.
     """
     spec = task.verifier
     started = time.monotonic()
+    if (environment_mode or spec.environment_mode) == "separate":
+        if backend is None:
+            raise ValueError("a separate verifier environment needs the backend (backend=)")
+        return _verify_separate(sandbox, task, backend, timeout, tamper_policy)
+    network = {"agent": _network(task, sandbox)}
     if spec.agent_processes == "stop":
         report = sandbox.stop_processes()
         processes = {"policy": "stop", **asdict(report)}
-        return _grade(sandbox, sandbox, task, timeout, tamper_policy, processes)
+        result = _grade(sandbox, sandbox, task, timeout, tamper_policy, processes)
+        return replace(result, network=network)
     processes = {"policy": spec.agent_processes}
     try:
         if spec.agent_processes == "share":
-            return _grade(sandbox, sandbox, task, timeout, tamper_policy, processes)
+            result = _grade(sandbox, sandbox, task, timeout, tamper_policy, processes)
+            return replace(result, network=network)
         view = sandbox.grading_view()
         try:
-            return _grade(sandbox, view, task, timeout, tamper_policy, processes)
+            result = _grade(sandbox, view, task, timeout, tamper_policy, processes)
+            return replace(result, network=network)
         finally:
             if view is not sandbox:
                 view.close()
@@ -213,6 +255,108 @@ def verify(
         )
 
 
+def _verify_separate(
+    sandbox: Sandbox,
+    task: Task,
+    backend: Backend,
+    timeout: float | None,
+    tamper_policy: TamperPolicy,
+) -> VerifierResult:
+    """Collect the artifacts out of ``sandbox`` and grade them in a fresh sandbox."""
+    spec = task.verifier
+    started = time.monotonic()
+    if spec.agent_processes == "stop":
+        processes: dict[str, Any] = {"policy": "stop", **asdict(sandbox.stop_processes())}
+        hooks = _run_collect_hooks(sandbox, task)
+    else:  # the hooks may need the agent's service; nothing may run while files are copied
+        hooks = _run_collect_hooks(sandbox, task)
+        processes = {"policy": "stop", **asdict(sandbox.stop_processes())}
+    grading = separate_verifier_task(task)
+    with tempfile.TemporaryDirectory(prefix="terminal-gym-artifacts-") as tmp:
+        report = collect_artifacts(sandbox, task.artifacts, Path(tmp))
+        target = backend.create(grading)
+        try:
+            for artifact in report.collected:
+                target.upload(artifact.host_path, artifact.source)
+                target.upload(artifact.host_path, f"{ARTIFACTS_DIR}/{artifact.destination}")
+            # Nothing of the agent's reaches this sandbox but the artifacts: there is no
+            # tamper evidence to look for, and no process of the agent's to stop.
+            result = _grade(target, target, grading, timeout, tamper_policy, processes, tamper=[])
+        finally:
+            target.close()
+    return replace(
+        result,
+        duration=time.monotonic() - started,
+        environment_mode="separate",
+        artifacts=report.to_info(),
+        collect=hooks,
+        network={
+            "agent": _network(task, sandbox),
+            "verifier": _network(grading, target),
+        },
+    )
+
+
+def _network(task: Task, sandbox: Sandbox) -> dict[str, object]:
+    """The phase's network report; a sandbox that does not say what it enforces (a
+    minimal one from elsewhere) is taken to enforce the policy."""
+    enforced = getattr(sandbox, "network", None) or enforced_network(task.environment)
+    return network_report(task.environment, enforced)
+
+
+def separate_verifier_task(task: Task) -> Task:
+    """The task a separate verifier's sandbox is made for: the verifier's environment
+    (``[verifier.environment]``, else the task's), with the verifier phase's network
+    policy, and grading in it as in a shared one."""
+    spec = task.verifier
+    env = spec.environment or task.environment
+    if spec.network is not None:
+        env = replace(env, network=spec.network, allow_internet=spec.network.mode != "no-network")
+    verifier = replace(
+        spec, environment_mode="shared", environment=None, collect=(), agent_processes="stop"
+    )
+    return replace(
+        task, environment=env, verifier=verifier, agent_user=None, artifacts=(), steps=()
+    )
+
+
+def _run_collect_hooks(sandbox: Sandbox, task: Task) -> list[dict[str, Any]]:
+    """Run the ``[[verifier.collect]]`` hooks in the agent's sandbox, each as its user and
+    bounded by its timeout; a failing hook is reported, not fatal (its artifacts are
+    then missing or stale, which the verifier judges)."""
+    shell, path = _grading_shell(sandbox)
+    ran = []
+    for hook in task.verifier.collect:
+        result = sandbox.exec(
+            hook.command,
+            shell=shell,
+            env={"PATH": path},
+            timeout=hook.timeout_sec,
+            workdir=task.environment.workdir,
+            **_as_user(hook),
+        )
+        ran.append(
+            {
+                "command": hook.command[:200],
+                "exit_code": result.exit_code,
+                "timed_out": result.timed_out,
+            }
+        )
+    return ran
+
+
+def _as_user(hook: CollectHook) -> dict[str, str]:
+    return {"user": hook.user} if hook.user else {}
+
+
+def _grading_shell(target: Sandbox) -> tuple[str, str]:
+    """The shell grading commands run under, and their ``PATH``."""
+    trusted = bool(target.toolchain) and str(target.toolchain).startswith(MOUNT)
+    shell = f"{MOUNT}/bin/bash" if trusted else "sh"
+    path = f"{target.toolchain}:{target.system_path}" if target.toolchain else target.system_path
+    return shell, path
+
+
 def _grade(
     sandbox: Sandbox,
     target: Sandbox,
@@ -220,21 +364,25 @@ def _grade(
     timeout: float | None,
     tamper_policy: TamperPolicy,
     processes: dict[str, Any],
+    *,
+    tamper: list[Tamper] | None = None,
 ) -> VerifierResult:
+    """Grade in ``target``; ``tamper``: the evidence when the caller knows it (``[]`` for a
+    sandbox the agent never touched), else it is looked for in ``sandbox``."""
     spec = task.verifier
     started = time.monotonic()
     live = processes["policy"] != "stop"  # the agent's processes run beside the tests
     trusted = bool(target.toolchain) and str(target.toolchain).startswith(MOUNT)
-    shell = f"{MOUNT}/bin/bash" if trusted else "sh"
-    path = f"{target.toolchain}:{target.system_path}" if target.toolchain else target.system_path
-    tamper = find_tamper(
-        sandbox.changes(),
-        read=target.read_file,
-        shadowed=lambda pairs: _shadowed(target, shell, path, pairs),
-        path=target.system_path,
-        allow_changes=spec.allow_changes,
-        system_tools=spec.system_tools,
-    )
+    shell, path = _grading_shell(target)
+    if tamper is None:
+        tamper = find_tamper(
+            sandbox.changes(),
+            read=target.read_file,
+            shadowed=lambda pairs: _shadowed(target, shell, path, pairs),
+            path=target.system_path,
+            allow_changes=spec.allow_changes,
+            system_tools=spec.system_tools,
+        )
     if processes.get("survivors"):
         n = processes["survivors"]
         tamper.append(Tamper("", "", "process", f"{n} process(es) survived the stop"))
@@ -245,12 +393,15 @@ def _grade(
     dests = [dest for _, dest in spec.uploads]
     parents = {str(PurePosixPath(dest).parent) for dest in dests}
     # A directory is emptied rather than removed: on the local backend it is a mount point.
+    # A verifier user gets /logs/verifier as its own, to write the reward.
+    owner = f" && chown {shlex.quote(spec.user)} {VERIFIER_LOGS_DIR}" if spec.user else ""
     prep = target.exec(
         "[ -L /logs ] && rm -f /logs; "
         f"for d in {' '.join(shlex.quote(p) for p in [VERIFIER_LOGS_DIR, *dests])}; do "
         'if [ -d "$d" ] && [ ! -L "$d" ]; then find "$d" -mindepth 1 -delete; '
         'else rm -rf "$d"; fi || exit 1; done; '
-        f"mkdir -p {' '.join(shlex.quote(p) for p in sorted({VERIFIER_LOGS_DIR, *parents}))}",
+        f"mkdir -p {' '.join(shlex.quote(p) for p in sorted({VERIFIER_LOGS_DIR, *parents}))}"
+        f"{owner}",
         shell=shell,
         env={"PATH": path},
         timeout=60,
@@ -267,6 +418,7 @@ def _grade(
         timeout=timeout,
         env=env,
         workdir=task.environment.workdir,
+        **({"user": spec.user} if spec.user else {}),
     )
     if processes["policy"] == "share":
         # The tests shared the filesystem with the agent's live processes: anything in
@@ -281,6 +433,7 @@ def _grade(
         tamper=[t.to_dict() for t in tamper],
         toolchain="trusted" if trusted else ("host" if target.toolchain else "sandbox"),
         processes=processes,
+        user=spec.user,
     )
 
     def failed(error: str, *, infrastructure: bool) -> VerifierResult:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import gymnasium as gym
@@ -56,6 +56,8 @@ class ShellStarter(Preparer[ShellSession]):
     rows: int
     cols: int
     keys: bool
+    #: The user the shell runs as (the task's ``[agent] user``; ``None``: the image's).
+    user: str | None = None
 
     def __call__(self, sandbox: Sandbox) -> ShellSession:
         shell = ShellSession(
@@ -66,6 +68,7 @@ class ShellStarter(Preparer[ShellSession]):
             rows=self.rows,
             cols=self.cols,
             echo=self.keys,
+            user=self.user,
         )
         shell.start()
         if self.keys:
@@ -255,16 +258,17 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             self.task = self._draw_task(reseeded=seed is not None)
         started = time.monotonic()
         pooled = False
+        starter = replace(self._starter, user=self.task.agent_user)
         if pool is not None:
             self._took(self.task)  # one hint of it used up, whatever acquire says
-            self._item = pool.acquire(self.task, prepare=self._starter)
+            self._item = pool.acquire(self.task, prepare=starter)
             self.sandbox, self.shell = self._item.sandbox, self._item.prepared
             pooled = self._item.pooled
             self._hint_next()
         else:
             self.sandbox = self.backend.create(self.task)
             try:
-                self.shell = self._starter(self.sandbox)
+                self.shell = starter(self.sandbox)
             except BaseException:
                 self._teardown()
                 raise

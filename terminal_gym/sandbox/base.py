@@ -19,7 +19,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 import pexpect.spawnbase
 
-from terminal_gym.tasks.spec import Task
+from terminal_gym.tasks.spec import EnvironmentSpec, Task
 
 #: Where programs are found when a sandbox's environment says nothing else, in order.
 STANDARD_BIN_DIRS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin")
@@ -28,6 +28,8 @@ STANDARD_PATH = ":".join(STANDARD_BIN_DIRS)
 #: Label keys put on every container (and recorded for every local sandbox).
 LABEL_OWNER = "terminal-gym.owner"
 LABEL_TASK = "terminal-gym.task"
+#: What a sandbox's network can be here: the normal one, or none (loopback only).
+NetworkEnforced = Literal["public", "no-network"]
 
 
 @dataclass
@@ -128,6 +130,11 @@ class Sandbox(Protocol):
         """The ``PATH`` the sandbox's own programs use."""
         ...
 
+    @property
+    def network(self) -> NetworkEnforced:
+        """The network the sandbox actually has (:func:`enforced_network`)."""
+        ...
+
     def open_pty(
         self,
         argv: Sequence[str],
@@ -136,7 +143,10 @@ class Sandbox(Protocol):
         workdir: str | None,
         rows: int,
         cols: int,
-    ) -> PtyHandle: ...
+        user: str | None = None,
+    ) -> PtyHandle:
+        """Start ``argv`` on a PTY, as ``user`` (``None``: the image's default user)."""
+        ...
 
     def exec(
         self,
@@ -146,8 +156,10 @@ class Sandbox(Protocol):
         env: Mapping[str, str] | None = None,
         workdir: str | None = None,
         shell: str = "sh",
+        user: str | None = None,
     ) -> ExecResult:
-        """Run ``command`` with ``<shell> -c`` (no PTY), bounded by ``timeout``.
+        """Run ``command`` with ``<shell> -c`` (no PTY), bounded by ``timeout``, as ``user``
+        (``None``: the image's default user).
 
         On timeout the command's process group is killed from inside the sandbox.
         """
@@ -184,6 +196,16 @@ class Sandbox(Protocol):
 
     def read_file(self, path: str, max_bytes: int = 1 << 20) -> bytes | None:
         """The file's bytes, or ``None`` when it does not exist."""
+        ...
+
+    def archive(self, path: str, max_bytes: int) -> bytes | None:
+        """A tar archive of ``path`` (file or directory, stored under its own name),
+        symlinks not followed; ``None`` when it does not exist.
+
+        Raises:
+            ArchiveRefusedError: the archive would exceed ``max_bytes``, or the path is
+                reached through a symlink the backend would resolve outside the sandbox.
+        """
         ...
 
     def is_alive(self) -> bool:
@@ -223,6 +245,47 @@ class Backend(Protocol):
         ...
 
     def close(self) -> None: ...
+
+
+# -- network -----------------------------------------------------------------------
+
+
+def enforced_network(env: EnvironmentSpec) -> NetworkEnforced:
+    """The network a sandbox of ``env`` gets: ``"public"`` only when the policy is
+    ``public`` and ``allow_internet`` agrees, else none. An ``allowlist`` cannot be
+    enforced without an egress proxy, so it fails closed (no network at all)."""
+    return "public" if env.network.mode == "public" and env.allow_internet else "no-network"
+
+
+def network_report(env: EnvironmentSpec, enforced: NetworkEnforced) -> dict[str, object]:
+    """What a phase asked for and what it got, for ``info``."""
+    policy = env.network
+    mode = policy.mode if env.allow_internet or policy.mode != "public" else "no-network"
+    report: dict[str, object] = {"mode": mode, "enforced": enforced}
+    if policy.allowed_hosts:
+        report["allowed_hosts"] = list(policy.allowed_hosts)
+    if mode == "allowlist" and enforced == "no-network":
+        report["note"] = allowlist_note(policy.allowed_hosts)
+    elif mode == "no-network" and enforced == "public":
+        report["note"] = "this backend cannot take the network away here: not enforced"
+    return report
+
+
+def allowlist_note(hosts: Sequence[str]) -> str:
+    names = ", ".join(hosts) or "(none listed)"
+    return (
+        "network_mode 'allowlist' cannot be enforced without an egress proxy, so the "
+        f"sandbox runs with no network at all: these hosts will be unreachable: {names}"
+    )
+
+
+def declared_users(task: Task) -> list[str]:
+    """The users ``task`` runs commands as in its own sandbox: the agent's (the task's
+    and its steps'), and the verifier's when it grades in that sandbox."""
+    users = [task.agent_user, *(step.agent_user for step in task.steps)]
+    verifiers = [task.verifier, *(step.verifier for step in task.steps)]
+    users += [v.user for v in verifiers if v.environment_mode == "shared"]
+    return list(dict.fromkeys(u for u in users if u))
 
 
 # -- owners ------------------------------------------------------------------------

@@ -50,6 +50,7 @@ import urllib3.exceptions
 from pexpect.fdpexpect import fdspawn
 
 from terminal_gym.errors import (
+    ArchiveRefusedError,
     BackendUnavailableError,
     SandboxDiedError,
     SandboxError,
@@ -63,8 +64,12 @@ from terminal_gym.sandbox.base import (
     STANDARD_PATH,
     ExecResult,
     FileChange,
+    NetworkEnforced,
     PtyHandle,
     StopReport,
+    allowlist_note,
+    declared_users,
+    enforced_network,
     owner_is_gone,
     owner_label,
     tar_path,
@@ -265,7 +270,9 @@ class DockerBackend:
             ImageBuildError: the build failed (the message ends with the build log).
             BackendUnavailableError: the daemon does not answer.
         """
-        key = task.id if task.path is None else str(task.path)
+        env = task.environment
+        # A separate verifier's environment is another image of the same task.
+        key = f"{task.id if task.path is None else task.path}|{env.dockerfile}|{env.docker_image}"
         image = self._images.get(key)
         if image is not None:
             return image
@@ -310,6 +317,7 @@ class DockerBackend:
                 # The image's programs, once per image: deletions are found against them.
                 listing = self._programs[image] = sandbox.list_programs()
                 sandbox._bin_listing = listing
+            sandbox.check_users(declared_users(task))
         except BaseException:
             sandbox.close()
             raise
@@ -402,7 +410,16 @@ class DockerSandbox:
                 cap_add=["WAKE_ALARM"],
             )
         else:
-            kwargs.update(hostname="sandbox", network_mode=None if env.allow_internet else "none")
+            if env.network.mode == "allowlist":
+                warnings.warn(
+                    f"task {task.id!r}: {allowlist_note(env.network.allowed_hosts)}",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+            public = enforced_network(env) == "public"
+            kwargs.update(hostname="sandbox", network_mode=None if public else "none")
+        #: A grading view shares the agent container's network, so has the same.
+        self.network: NetworkEnforced = enforced_network(env)
         # Files changed after this moment are the episode's (same clock: a local daemon).
         self._started = f"@{time.time():.6f}"
         self._graph_driver: dict[str, Any] = {}
@@ -443,6 +460,7 @@ class DockerSandbox:
         workdir: str | None,
         rows: int,
         cols: int,
+        user: str | None = None,
     ) -> PtyHandle:
         try:
             exec_id = self.api.exec_create(
@@ -452,6 +470,7 @@ class DockerSandbox:
                 tty=True,
                 environment=dict(env),
                 workdir=workdir or self.workdir,
+                user=user or "",
             )["Id"]
             sock = self.api.exec_start(exec_id, socket=True, tty=True)
         except _DOCKER_ERRORS as exc:
@@ -485,6 +504,7 @@ class DockerSandbox:
         env: Mapping[str, str] | None = None,
         workdir: str | None = None,
         shell: str = "sh",
+        user: str | None = None,
         args: Sequence[object] = (),
         max_output_bytes: int = 256 * 1024,
     ) -> ExecResult:
@@ -505,6 +525,7 @@ class DockerSandbox:
                 stderr=True,
                 environment=dict(env or {}),
                 workdir=workdir or self.workdir,
+                user=user or "",
             )["Id"]
             sock = self.api.exec_start(exec_id, socket=True)
         except _DOCKER_ERRORS as exc:
@@ -530,6 +551,25 @@ class DockerSandbox:
 
     def _shell(self) -> str:
         return f"{MOUNT}/bin/bash" if self.toolchain else "sh"
+
+    def check_users(self, users: Sequence[str]) -> None:
+        """Raise :class:`SandboxError` naming the first of ``users`` the image lacks.
+
+        A numeric uid (``1000``, ``1000:1000``) needs no entry in ``/etc/passwd``.
+        """
+        names = [u for u in users if not u.split(":")[0].isdigit()]
+        if not names:
+            return
+        script = (
+            'for u in "$@"; do id -u -- "${u%%:*}" >/dev/null 2>&1 || { echo "$u"; exit 1; }; done'
+        )
+        result = self.exec(script, shell=self._shell(), timeout=30, args=["sh", *names])
+        if result.exit_code != 0:
+            missing = (result.output.strip().splitlines() or ["?"])[-1]
+            raise SandboxError(
+                f"task {self.task.id!r} runs as user {missing!r}, which does not exist in "
+                f"image {self.image}"
+            )
 
     def _kill_group(self, pid: int) -> None:
         """Kill the process group ``pid`` (an in-container pid) from inside the container."""
@@ -695,6 +735,22 @@ class DockerSandbox:
             raise self._died_or(exc) from exc
         if not ok:
             raise SandboxError(f"uploading {src} to {dest} failed")
+
+    def archive(self, path: str, max_bytes: int) -> bytes | None:
+        """The daemon's tar of ``path`` (symlinks are archived as links, never followed)."""
+        try:
+            stream, _ = self.api.get_archive(self.id, path, chunk_size=1 << 16)
+            data = bytearray()
+            for chunk in stream:
+                data += chunk
+                if len(data) > max_bytes:
+                    stream.close()
+                    raise ArchiveRefusedError(f"{path} is larger than {max_bytes} bytes")
+        except docker.errors.NotFound:
+            return None
+        except _DOCKER_ERRORS as exc:
+            raise self._died_or(exc) from exc
+        return bytes(data)
 
     def read_file(self, path: str, max_bytes: int = 1 << 20) -> bytes | None:
         import io

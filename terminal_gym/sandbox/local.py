@@ -22,12 +22,21 @@ namespace instead, as does everything without bubblewrap; there stopping is best
 (process sessions, and the sandbox's marker in the environment). Without bubblewrap the
 verifier's ``python3`` and ``pytest`` are terminal-gym's own interpreter and pytest.
 
-Limits: the local backend shares the host's network and does not enforce cpu / memory
-limits; use Docker for untrusted agents.
+Network: a task without network (``no-network``, or ``allowlist``, which fails closed)
+gets a network namespace of its own per process (``--unshare-net``: loopback only), except
+during the Dockerfile replay and for tasks that keep their processes into grading (their
+verifier must reach them, so they share the host's network, as ``info`` reports).
+
+Users: bubblewrap runs everything as the host user, so tasks that declare an agent or
+verifier user are refused (use Docker).
+
+Limits: the local backend does not enforce cpu / memory limits; use Docker for untrusted
+agents.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shlex
@@ -36,6 +45,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 import uuid
@@ -46,6 +56,7 @@ from pathlib import Path, PurePosixPath
 import pexpect
 
 from terminal_gym.errors import (
+    ArchiveRefusedError,
     BackendUnavailableError,
     SandboxError,
     ToolchainError,
@@ -56,12 +67,15 @@ from terminal_gym.sandbox.base import (
     STANDARD_PATH,
     ExecResult,
     FileChange,
+    NetworkEnforced,
     PtyHandle,
     StopReport,
+    declared_users,
+    enforced_network,
 )
 from terminal_gym.sandbox.toolchain import MOUNT, Toolchain, ensure_toolchain
 from terminal_gym.tasks import dockerfile
-from terminal_gym.tasks.spec import Task
+from terminal_gym.tasks.spec import EnvironmentSpec, Task
 
 _SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32", "etc", "opt")
 #: System directories that stay the host's, read-only, even when a task writes into them
@@ -202,9 +216,22 @@ class LocalBackend:
         return self
 
     def unsupported_reason(self, task: Task) -> str | None:
-        env = task.environment
         if task.metadata.get("local_backend") is False:
             return "the task says it needs a container ([metadata] local_backend = false)"
+        users = declared_users(task)
+        if users:
+            return (
+                f"the task runs commands as user {users[0]!r}; bubblewrap runs everything as "
+                "the host's user, so the local backend cannot (use Docker)"
+            )
+        reason = self._environment_reason(task.environment)
+        verifier = task.verifier.environment
+        if reason is None and verifier is not None:
+            reason = self._environment_reason(verifier)
+            reason = reason and f"its separate verifier environment: {reason}"
+        return reason
+
+    def _environment_reason(self, env: EnvironmentSpec) -> str | None:
         if env.dockerfile is None:
             return "the local backend needs a Dockerfile to replay (docker_image only)"
         if env.workdir and LocalSandbox._top(env.workdir) in _READ_ONLY_DIRS:
@@ -267,6 +294,9 @@ class LocalSandbox:
         # Every process in a namespace of its own, unless the task's processes must
         # stay visible to the verifier (which then shares the host's, like them).
         self._own_pids = isolation == "bwrap" and task.verifier.agent_processes == "stop"
+        # No network: a namespace of its own per process, set after the Dockerfile replay.
+        self._own_net = False
+        self.network: NetworkEnforced = "public"
         self.system_path = STANDARD_PATH
         assert task.environment.dockerfile is not None  # unsupported_reason() says so
         steps = dockerfile.parse(task.environment.dockerfile.read_text())
@@ -294,6 +324,9 @@ class LocalSandbox:
             self.env.update(task.environment.env)
             self.system_path = self.env.get("PATH", STANDARD_PATH)
             self._manifest = self._snapshot()
+            if self._own_pids and enforced_network(task.environment) == "no-network":
+                self._own_net = True
+                self.network = "no-network"
         except Exception:
             self.close()
             raise
@@ -373,6 +406,7 @@ class LocalSandbox:
             "--unshare-ipc",
             "--unshare-uts",
             *(["--unshare-pid"] if self._own_pids else []),
+            *(["--unshare-net"] if self._own_net else []),
             "--hostname",
             "sandbox",
             "--proc",
@@ -415,7 +449,9 @@ class LocalSandbox:
         workdir: str | None,
         rows: int,
         cols: int,
+        user: str | None = None,
     ) -> PtyHandle:
+        _no_user(user)
         wd, host_cwd = self._cwd(workdir)
         full = self._argv(argv, wd)
         child = pexpect.spawn(
@@ -446,8 +482,10 @@ class LocalSandbox:
         env: Mapping[str, str] | None = None,
         workdir: str | None = None,
         shell: str = "sh",
+        user: str | None = None,
         max_output_bytes: int = 256 * 1024,
     ) -> ExecResult:
+        _no_user(user)
         if self._closed:
             raise SandboxError(f"{self!r} is closed")
         wd, host_cwd = self._cwd(workdir)
@@ -506,6 +544,26 @@ class LocalSandbox:
             return None
         with open(target, "rb") as fh:
             return fh.read(max_bytes)
+
+    def archive(self, path: str, max_bytes: int) -> bytes | None:
+        target = self.host_path(path)
+        # The host resolves symlinks: one above the path (/app/out -> /etc) would read
+        # the host's files, so none is crossed. The path itself is archived as a link.
+        for parent in reversed(target.relative_to(self.root).parents[:-1]):
+            if (self.root / parent).is_symlink():
+                raise ArchiveRefusedError(f"{path} is reached through a symlink (/{parent})")
+        if not (target.exists() or target.is_symlink()):
+            return None
+        data = io.BytesIO()
+        with tarfile.open(fileobj=data, mode="w") as tar:
+            # add() stores symlinks as links (never followed); the size is checked per entry.
+            inside = _walk(target) if target.is_dir() and not target.is_symlink() else []
+            for entry in [target, *inside]:
+                arcname = str(PurePosixPath(target.name) / entry.relative_to(target).as_posix())
+                tar.add(str(entry), arcname=arcname, recursive=False)
+                if data.tell() > max_bytes:
+                    raise ArchiveRefusedError(f"{path} is larger than {max_bytes} bytes")
+        return data.getvalue()
 
     def is_alive(self) -> bool:
         return not self._closed and self.root.is_dir()
@@ -592,6 +650,21 @@ _RESET_SIGNALS = tuple(
         "SIGTTOU", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGXFSZ",
     )
 )  # fmt: skip
+
+
+def _walk(root: Path) -> list[Path]:
+    """Every entry under ``root``, parents first, no symlink followed."""
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        found += [Path(dirpath) / n for n in sorted(dirnames) + sorted(filenames)]
+    return found
+
+
+def _no_user(user: str | None) -> None:
+    if user is not None:
+        raise UnsupportedTaskError(
+            f"the local backend cannot run commands as user {user!r} (use Docker)"
+        )
 
 
 def _default_signals() -> None:

@@ -325,7 +325,13 @@ class _Plan:
             "packages": [name for name, _, _ in self.distributions],
         }
         (out / "manifest.json").write_text(json.dumps(manifest, indent=1))
-        out.chmod(0o755)
+        # Readable and runnable by every user (a task's non-root agent or verifier),
+        # whatever the umask it was built under; writable by none but its owner.
+        for path in [out, *out.rglob("*")]:
+            if not path.is_symlink():
+                mode = path.stat().st_mode
+                executable = path.is_dir() or bool(mode & 0o111)
+                path.chmod((mode | 0o444 | (0o111 if executable else 0)) & ~0o022)
 
     def _libraries(self, path: Path) -> dict[str, Path]:
         """``{soname: host file}`` of what ``path`` loads, as the host's loader resolves it."""

@@ -152,6 +152,7 @@ class ShellSession:
         echo: keep tty echo on (keys-mode sessions, so typed text shows on screen).
         interrupt_grace: seconds to wait for the prompt after Ctrl-C before the shell
             is killed and restarted.
+        user: the user bash runs as (``None``: the image's default user).
     """
 
     def __init__(
@@ -166,6 +167,7 @@ class ShellSession:
         cols: int = 160,
         echo: bool = False,
         interrupt_grace: float = 2.0,
+        user: str | None = None,
     ):
         self.sandbox = sandbox
         self.timeout = timeout
@@ -175,6 +177,7 @@ class ShellSession:
         self.rows, self.cols = rows, cols
         self.echo = echo
         self.interrupt_grace = interrupt_grace
+        self.user = user
         self.screen = Screen(rows, cols)
         self.cwd = workdir or "/"
         self.pid: int | None = None
@@ -200,6 +203,7 @@ class ShellSession:
             workdir=self.workdir,
             rows=self.rows,
             cols=self.cols,
+            **({"user": self.user} if self.user is not None else {}),
         )
         self._pty.child.delaybeforesend = None
         # Writes must never block: a full tty is waited for with select, draining output.
