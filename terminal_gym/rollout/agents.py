@@ -371,6 +371,8 @@ class EpisodeRecorder:
         if last is not None and (last.terminated or last.truncated):
             trajectory.reward = float(info.get("reward", last.reward) or 0.0)
         env_error = env_error or bool(info.get("env_error"))
+        if "step_rewards" in info:  # a multi-step task's graded steps
+            trajectory.metadata["step_rewards"] = info["step_rewards"]
         trajectory.metadata.update(
             env_error=env_error,
             error=error or (info.get("error") if env_error else None),
