@@ -202,6 +202,9 @@ def _print_row(row: dict[str, Any]) -> None:
         f"null {row['null_reward']:.2f} ({row['null_seconds']:.2f}s)",
         flush=True,
     )
+    if row.get("oracle_step_rewards") is not None:
+        steps = "  ".join(f"{name} {reward:.2f}" for name, reward in row["oracle_step_rewards"])
+        print(f"     oracle per step: {steps}", flush=True)
     for problem in row["problems"]:
         print(f"     {problem}", flush=True)
 

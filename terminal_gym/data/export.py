@@ -13,7 +13,10 @@
   ``mark_task_complete`` for the submit) and whose ``observation`` is what the agent
   saw. Rewards, exit codes and EGS labels go in ``extra``; an LLM step's token counts,
   token ids and log-probabilities (:attr:`Step.llm <terminal_gym.data.Step.llm>`) go in
-  its ``metrics``.
+  its ``metrics``. A multi-step task's episode names each agent step's task step
+  (``extra.task_step``), reports a graded step in its ``extra.step_result``, gives each
+  later task step's instruction as a user step, and lists the per-step rewards in the
+  document's ``extra.step_rewards``.
 * :func:`to_parquet` / :func:`from_parquet`: one row per trajectory (metrics, the
   chat messages and the full trajectory as JSON, so it round-trips) or one row per step
   (with an LLM step's ``completion_token_ids``, ``logprobs`` and ``prompt_token_ids``).
@@ -285,6 +288,9 @@ def to_atif(
             },
         },
     ]
+    task_step = _task_step(trajectory.steps[0].info) if trajectory.steps else None
+    if task_step is not None:
+        steps[1]["extra"]["task_step"] = task_step
     labels = egs.get("steps") or []
     label_at = 0
     for i, step in enumerate(trajectory.steps, 1):
@@ -326,9 +332,31 @@ def to_atif(
         }
         if step.info.get("parse_error"):
             extra["parse_error"] = step.info["parse_error"]
+        graded = step.info.get("step_result")
+        if isinstance(graded, Mapping):
+            # The step this action ended was graded; the agent now works on the next one.
+            extra["task_step"] = {"index": graded.get("index"), "name": graded.get("name")}
+            extra["step_result"] = {k: graded.get(k) for k in ("name", "reward", "rewards")}
+        elif (task_step := _task_step(step.info)) is not None:
+            extra["task_step"] = task_step
         label_at += n_commands
         entry["extra"] = to_jsonable(extra)
         steps.append(entry)
+        next_step = _task_step(step.info)
+        if (
+            isinstance(graded, Mapping)
+            and next_step is not None
+            and not (step.terminated or step.truncated)
+        ):
+            instruction = (step.observation or {}).get("instruction")
+            steps.append(
+                {
+                    "step_id": len(steps) + 1,
+                    "source": "user",
+                    "message": str(instruction or ""),
+                    "extra": {"task_step": next_step},
+                }
+            )
     name = agent_name or meta.get("agent") or trajectory.teacher or trajectory.source or "unknown"
     agent: dict[str, Any] = {
         "name": str(name),
@@ -354,9 +382,31 @@ def to_atif(
                 "complete": trajectory.complete,
                 "egs": {k: v for k, v in egs.items() if k != "steps"},
                 "terminal_gym_schema": SCHEMA_VERSION,
+                **_step_rewards(trajectory),
             }
         ),
     }
+
+
+def _task_step(info: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``{"index", "name"}`` of the multi-step task's step an env step's info names."""
+    task_step = info.get("task_step")
+    if not isinstance(task_step, Mapping):
+        return None
+    return {"index": task_step.get("index"), "name": task_step.get("name")}
+
+
+def _step_rewards(trajectory: Trajectory) -> dict[str, Any]:
+    """``{"step_rewards": [{"name", "reward", "rewards"}, ...]}`` of a multi-step
+    episode (its graded steps, in order), else ``{}``."""
+    graded = [
+        step.info["step_result"]
+        for step in trajectory.steps
+        if isinstance(step.info.get("step_result"), Mapping)
+    ]
+    if not graded:
+        return {}
+    return {"step_rewards": [{k: g.get(k) for k in ("name", "reward", "rewards")} for g in graded]}
 
 
 def save_atif(

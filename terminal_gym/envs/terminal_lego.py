@@ -13,6 +13,29 @@ and the timeout for one step.
 Infrastructure failures never masquerade as agent failures: they end the episode
 (``truncated``) with ``info["env_error"] = True`` and the error in ``info["error"]``.
 
+A task's ``[environment.healthcheck]`` must pass before ``reset`` returns
+(``info["healthcheck"]``: its probes and seconds); one that never passes is an
+infrastructure failure, raised as at a sandbox that fails to start.
+
+Multi-step tasks (Harbor ``[[steps]]``) run all their steps in one sandbox. Before each
+step its ``workdir/`` is copied into the working directory, its ``setup.sh`` runs and its
+healthcheck must pass; the observation's ``instruction`` is the step's. ``SUBMIT`` (or
+the step's ``max_steps`` / agent budget) ends the *step*: its verifier grades it, then,
+unless it was the last step or its rewards fail its ``min_reward``, the next step begins
+in a fresh shell (``terminated=False``). ``info["task_step"]`` names the current step,
+``info["step_result"]`` reports a graded one and, at the end, ``info["step_rewards"]``
+lists every graded step's rewards and ``info["reward"]`` is the episode's (the task's
+``reward_strategy``: ``"mean"`` of the graded steps, or the ``"final"`` one). The reward
+``step`` returns depends on ``reward_mode``:
+
+* ``"final"`` (default, Harbor's scoring): 0 at every step boundary, the episode's
+  reward on the terminal step, so the return is the task's score.
+* ``"per_step"`` (dense): each boundary returns the step just graded's reward, the
+  terminal step too, so the return is the *sum* of the graded steps' rewards. The task's
+  ``reward_strategy`` does not shape it (it only sets ``info["reward"]``): with ``"mean"``
+  the return is the number of graded steps times the score, and a step the episode never
+  reached (a ``min_reward`` gate ended it) adds nothing, so stopping early never pays.
+
 With ``pool=`` a :class:`~terminal_gym.sandbox.pool.SandboxPool` keeps sandboxes for the
 next episodes started, their shell already running, so ``reset`` only takes one
 (``info["pooled"]``). The env tells the pool what comes next: a fixed task, or, when it
@@ -23,6 +46,7 @@ draws come in the same order as without a pool, so a seed gives the same tasks).
 from __future__ import annotations
 
 import math
+import shlex
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -36,12 +60,19 @@ from terminal_gym.envs.spaces import CommandSpace, TerminalText
 from terminal_gym.errors import SandboxError, TerminalGymError
 from terminal_gym.sandbox import Backend, BackendConfig, make_backend
 from terminal_gym.sandbox.base import ExecResult, Sandbox
+from terminal_gym.sandbox.health import run_healthcheck
 from terminal_gym.sandbox.pool import PooledSandbox, Preparer, SandboxPool
 from terminal_gym.tasks import Task, TaskSet, TaskSource, load_tasks
+from terminal_gym.tasks.spec import VERIFIER_LOGS_DIR, StepSpec
+from terminal_gym.tasks.steps import combine_step_rewards, min_reward_failure
 from terminal_gym.terminal import CommandResult, ShellSession
-from terminal_gym.verifier import TamperPolicy, verify
+from terminal_gym.verifier import TamperPolicy, VerifierResult, verify
 
 Mode = Literal["command", "keys"]
+RewardMode = Literal["final", "per_step"]
+_REWARD_MODES = ("final", "per_step")
+#: Seconds a step's ``setup.sh`` may run.
+_SETUP_TIMEOUT = 600.0
 #: Characters of the working directory in an observation (a deeper one keeps its tail).
 _CWD_CHARS = 4096
 
@@ -101,10 +132,11 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             ``"easy"``/``"medium"``/``"hard"`` (default 1).
         task: a task id to use every episode (``options={"task": ...}`` overrides).
         mode: ``"command"`` or ``"keys"`` (see the module docstring).
-        max_steps: steps before the episode is truncated (and graded).
+        max_steps: steps before the episode (a multi-step task's step) is truncated
+            (and graded).
         step_timeout: seconds one command may run before Ctrl-C.
-        agent_timeout: the agent's wall-clock budget per episode; default: the
-            task's ``[agent] timeout_sec``, else none.
+        agent_timeout: the agent's wall-clock budget per episode (per step of a
+            multi-step task); default: the task's (step's) ``timeout_sec``, else none.
         verifier_timeout: overrides the task's verifier timeout.
         max_output_bytes: output kept per step (head + tail, with a marker).
         render_mode: ``"ansi"`` returns the terminal screen from :meth:`render`.
@@ -119,6 +151,9 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             :class:`~terminal_gym.sandbox.pool.SandboxPool` of that size on the env's
             backend, closed with the env; or a ``SandboxPool`` shared with other envs
             (its backend is the env's; the env does not close it).
+        reward_mode: for multi-step tasks, ``"final"`` (default: the episode's reward on
+            the terminal step) or ``"per_step"`` (each step's reward when it is graded);
+            see the module docstring. A single-step task scores the same either way.
 
     Attributes:
         tasks: the :class:`~terminal_gym.tasks.TaskSource` episodes draw from.
@@ -161,9 +196,12 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         backend_options: dict[str, Any] | None = None,
         tamper_policy: TamperPolicy = "zero",
         pool: int | SandboxPool[Any] | None = None,
+        reward_mode: RewardMode = "final",
     ):
         if mode not in ("command", "keys"):
             raise ValueError(f"mode must be 'command' or 'keys', not {mode!r}")
+        if reward_mode not in _REWARD_MODES:
+            raise ValueError(f"reward_mode must be 'final' or 'per_step', not {reward_mode!r}")
         if tamper_policy not in ("zero", "report"):
             raise ValueError(f"tamper_policy must be 'zero' or 'report', not {tamper_policy!r}")
         if render_mode not in (None, *self.metadata["render_modes"]):
@@ -204,6 +242,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         self.agent_timeout = agent_timeout
         self.verifier_timeout = verifier_timeout
         self.tamper_policy: TamperPolicy = tamper_policy
+        self.reward_mode: RewardMode = reward_mode
         self.max_output_bytes = max_output_bytes
         self.render_mode = render_mode
         self.rows, self.cols = rows, cols
@@ -226,6 +265,10 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         self.sandbox: Sandbox | None = None
         self.shell: ShellSession | None = None
         self._steps = 0
+        self._task_step = 0  # the index of the multi-step task's current step
+        self._step_view: Task | None = None  # that step as a single-step task
+        self._step_actions = 0  # actions in the current task step
+        self._graded: list[dict[str, Any]] = []  # the graded steps' results, in order
         self._started = 0.0
         self._done = True
         self._last: CommandResult | None = None
@@ -272,9 +315,18 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             except BaseException:
                 self._teardown()
                 raise
+        info: dict[str, Any] = {}
+        self._graded = []
+        try:
+            if self.task.environment.healthcheck is not None:
+                checked = run_healthcheck(self.sandbox, self.task.environment.healthcheck)
+                info["healthcheck"] = checked.to_info()
+            self._prepare_task_step(0, info)
+        except BaseException:
+            self._teardown()
+            raise
         self._steps = 0
         self._done = False
-        self._started = time.monotonic()
         self._last = None
         obs = self._observation(CommandResult("", 0, self.shell.cwd, 0.0))
         info = {
@@ -283,6 +335,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             "reset_duration": self._started - started,
             "pooled": pooled,
             "env_error": False,
+            **info,
         }
         return obs, info
 
@@ -292,7 +345,10 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         if self._done or self.shell is None or self.task is None:
             raise TerminalGymError("step() called before reset() or after the episode ended")
         self._steps += 1
+        self._step_actions += 1
         info: dict[str, Any] = {"task_id": self.task.id, "step": self._steps, "env_error": False}
+        if self.task.is_multi_step:
+            info["task_step"] = self._task_step_info()
         if action == SUBMIT:
             return self._finish(self._last_or_empty(), info, terminated=True)
         try:
@@ -309,10 +365,12 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             output_truncated=result.truncated,
         )
         budget = self._agent_budget()
-        if self._steps >= self.max_steps or (
+        if self._step_actions >= self.max_steps or (
             budget is not None and time.monotonic() - self._started >= budget
         ):
-            info["truncated_by"] = "max_steps" if self._steps >= self.max_steps else "agent_timeout"
+            info["truncated_by"] = (
+                "max_steps" if self._step_actions >= self.max_steps else "agent_timeout"
+            )
             return self._finish(result, info, terminated=False)
         return self._observation(result), 0.0, False, False, info
 
@@ -453,7 +511,70 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
     def _agent_budget(self) -> float | None:
         if self.agent_timeout is not None:
             return self.agent_timeout
-        return self.task.agent_timeout_sec if self.task is not None else None
+        return self._step_view.agent_timeout_sec if self._step_view is not None else None
+
+    def _task_step_info(self) -> dict[str, Any]:
+        assert self.task is not None
+        step = self.task.steps[self._task_step]
+        return {"index": self._task_step, "name": step.name, "count": len(self.task.steps)}
+
+    def _prepare_task_step(self, index: int, info: dict[str, Any]) -> None:
+        """Make step ``index`` current: for a multi-step task, copy its ``workdir/`` in,
+        run its ``setup.sh`` and wait for its healthcheck (``info["step_healthcheck"]``).
+        Starts the step's agent budget.
+
+        Raises:
+            SandboxError: the copy or ``setup.sh`` failed, or the healthcheck never passed.
+        """
+        assert self.task is not None and self.sandbox is not None
+        self._task_step = index
+        self._step_view = self.task.step_task(index)
+        self._step_actions = 0
+        if self.task.is_multi_step:
+            step = self.task.steps[index]
+            info["task_step"] = self._task_step_info()
+            if step.workdir_dir is not None:
+                self._copy_step_workdir(step)
+            if step.healthcheck is not None:
+                checked = run_healthcheck(self.sandbox, step.healthcheck)
+                info["step_healthcheck"] = checked.to_info()
+        self._started = time.monotonic()
+
+    def _copy_step_workdir(self, step: StepSpec) -> None:
+        """Copy ``step.workdir_dir``'s contents into the working directory and run its
+        ``setup.sh`` there, if it has one."""
+        assert self.task is not None and self.sandbox is not None and step.workdir_dir
+        workdir = self.task.environment.workdir or self.sandbox.workdir
+        if workdir is None:  # the image's WORKDIR: where commands start by default
+            workdir = self.sandbox.exec("pwd", timeout=30).output.strip() or "/"
+        for child in sorted(step.workdir_dir.iterdir()):
+            self.sandbox.upload(child, f"{workdir.rstrip('/')}/{child.name}")
+        if (step.workdir_dir / "setup.sh").is_file():
+            run = self.sandbox.exec("bash setup.sh", timeout=_SETUP_TIMEOUT, workdir=workdir)
+            if run.timed_out or run.exit_code != 0:
+                how = "timed out" if run.timed_out else f"exited {run.exit_code}"
+                raise SandboxError(
+                    f"step {step.name!r}: setup.sh {how}: {run.output[-1000:].strip()!r}"
+                )
+
+    def _next_task_step(self, info: dict[str, Any]) -> None:
+        """After a graded step: hide its tests and reward, prepare the next step, and
+        give the agent a fresh shell (the old one was closed for grading)."""
+        assert self.sandbox is not None and self._step_view is not None
+        dests = [VERIFIER_LOGS_DIR, *(dest for _, dest in self._step_view.verifier.uploads)]
+        # Emptied, not removed: on the local backend a directory may be a mount point.
+        clear = self.sandbox.exec(
+            f"for d in {' '.join(shlex.quote(d) for d in dests)}; do "
+            'if [ -d "$d" ] && [ ! -L "$d" ]; then find "$d" -mindepth 1 -delete; '
+            'else rm -rf "$d"; fi || exit 1; done',
+            timeout=60,
+        )
+        if clear.exit_code != 0:
+            raise SandboxError(f"clearing the graded step's tests failed: {clear.output[-300:]}")
+        self._prepare_task_step(self._task_step + 1, info)
+        self.shell = self._starter(self.sandbox)
+        self._last = None
+        self._done = False
 
     def _finish(
         self, result: CommandResult, info: dict[str, Any], *, terminated: bool
@@ -467,13 +588,15 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         try:
             verdict = verify(
                 self.sandbox,
-                self.task,
+                self._step_view or self.task,
                 timeout=self.verifier_timeout,
                 tamper_policy=self.tamper_policy,
                 backend=self.backend,
             )
         except SandboxError as exc:
             return self._env_error(exc, info)
+        if self.task.is_multi_step:
+            return self._finish_task_step(verdict, result, info, terminated=terminated)
         info["verifier"] = verdict.to_info()
         info["reward"] = verdict.reward
         if verdict.error is not None:
@@ -481,11 +604,81 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             info["error"] = f"verifier: {verdict.error}"
         return self._observation(result), verdict.reward, terminated, not terminated, info
 
+    def _finish_task_step(
+        self,
+        verdict: VerifierResult,
+        result: CommandResult,
+        info: dict[str, Any],
+        *,
+        terminated: bool,
+    ) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
+        """A multi-step task's step was graded: go on to the next step, or end the
+        episode (the last step, a failed ``min_reward``, a verifier the env failed)."""
+        assert self.task is not None
+        step = self.task.steps[self._task_step]
+        # A step whose verifier failed scored 0 (and fails any min_reward gate).
+        rewards = {**verdict.rewards, "reward": verdict.reward} if verdict.error is None else {}
+        step_result = {
+            "index": self._task_step,
+            "name": step.name,
+            "reward": verdict.reward,
+            "rewards": rewards or {"reward": 0.0},
+            "verifier": verdict.to_info(),
+        }
+        self._graded.append(step_result)
+        info["step_result"] = step_result
+        gate = min_reward_failure(rewards or None, step.min_reward)
+        step_reward = verdict.reward if self.reward_mode == "per_step" else 0.0
+        if verdict.error is not None:
+            info["env_error"] = verdict.infrastructure
+            info["error"] = f"verifier: {verdict.error}"
+        last = self._task_step + 1 == len(self.task.steps)
+        if not (last or gate or info["env_error"]):
+            try:
+                self._next_task_step(info)
+            except SandboxError as exc:
+                return self._env_error(exc, info)
+            obs = self._observation(CommandResult("", 0, self.shell.cwd if self.shell else "", 0.0))
+            return obs, step_reward, False, False, info
+        if gate is not None:
+            info["stopped_by"] = f"step {step.name!r}: {gate}"
+        combined = self._episode_rewards()
+        info["step_rewards"] = [graded["rewards"] for graded in self._graded]
+        info["reward"] = combined["reward"]
+        info["verifier"] = {
+            **verdict.to_info(),
+            "reward": combined["reward"],
+            "rewards": combined,
+            "reward_strategy": self.task.reward_strategy,
+            "steps": [
+                {key: graded[key] for key in ("name", "reward", "rewards")}
+                for graded in self._graded
+            ],
+            "tamper": [
+                {**tamper, "step": graded["name"]}
+                for graded in self._graded
+                for tamper in graded["verifier"]["tamper"]
+            ],
+            "withheld": any(graded["verifier"]["withheld"] for graded in self._graded),
+        }
+        reward = step_reward if self.reward_mode == "per_step" else combined["reward"]
+        if info["env_error"]:
+            reward = 0.0  # not a grade of the agent
+        return self._observation(result), reward, terminated, not terminated, info
+
+    def _episode_rewards(self) -> dict[str, float]:
+        """The episode's rewards from its graded steps (the task's ``reward_strategy``)."""
+        assert self.task is not None
+        rewards = [graded["rewards"] for graded in self._graded]
+        return combine_step_rewards(rewards, self.task.reward_strategy) or {"reward": 0.0}
+
     def _env_error(
         self, exc: Exception, info: dict[str, Any]
     ) -> tuple[dict[str, Any], float, bool, bool, dict[str, Any]]:
         self._done = True
         info.update(env_error=True, error=f"{type(exc).__name__}: {exc}")
+        if self.task is not None and self.task.is_multi_step:
+            info["step_rewards"] = [graded["rewards"] for graded in self._graded]
         cwd = self.shell.cwd if self.shell is not None else ""
         obs = self._observation(CommandResult(f"[terminal-gym] {exc}", -1, cwd, 0.0))
         return obs, 0.0, False, True, info
@@ -497,7 +690,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
     def _observation(self, result: CommandResult) -> dict[str, Any]:
         assert self.task is not None
         obs = {
-            "instruction": self.task.instruction,
+            "instruction": (self._step_view or self.task).instruction,
             "output": result.output,
             "exit_code": max(-1, min(255, result.exit_code)),
             "cwd": _tail(result.cwd, _CWD_CHARS),
@@ -514,6 +707,8 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         item, self._item = self._item, None
         self._done = True
         if item is not None and retire and self._pool is not None:
+            if shell is not None and shell is not item.prepared:
+                shell.close(kill=False)  # a later step's shell: the pool knows the first
             self._pool.retire(item)
             return
         try:

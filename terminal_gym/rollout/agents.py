@@ -7,6 +7,9 @@
   keys, anything else is typed), ``append_enter`` presses Enter, ``block`` waits for
   the command to finish (up to ``max_timeout_sec``) and ``min_timeout_sec`` is the
   least time to wait before the next step. See :func:`solution_step_actions`.
+  Of a multi-step task it plays each step's solution in turn, submitting after each:
+  every step's ``solution/`` is staged in the sandbox at ``begin`` (so its ``act`` needs
+  no env, as under Ray) and moved to ``/solution`` when its step begins.
 * :class:`NullAgent` submits at once: the "do-nothing" baseline every
   environment-verified task must score 0 on.
 * ``"llm"``: :class:`~terminal_gym.rollout.llm.LLMAgent`, a model behind any
@@ -24,6 +27,7 @@ import shlex
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any, Protocol
 
 import gymnasium as gym
@@ -33,9 +37,12 @@ from terminal_gym.envs import SUBMIT, Command, Keys, TerminalLegoEnv
 from terminal_gym.errors import TerminalGymError
 from terminal_gym.render import to_jsonable
 from terminal_gym.rollout.llm import LLMAgent, LLMEndpointError
+from terminal_gym.tasks import Task
 
 #: Seconds the oracle's script may run when the task gives the agent no budget.
 ORACLE_TIMEOUT = 600.0
+#: Where the oracle of a multi-step task stages each step's solution until its step.
+ORACLE_STAGE = "/tmp/.terminal-gym-oracle"
 #: Terminal-Bench 1's ``TerminalCommand.max_timeout_sec`` default for a blocking step.
 TB1_STEP_TIMEOUT = 180.0
 
@@ -156,39 +163,74 @@ class NullAgent:
 
 
 class OracleAgent:
-    """Runs the task's reference solution, then submits."""
+    """Runs the task's reference solution, then submits (each step's, for a multi-step
+    task: the env's ``info["task_step"]`` says which step is current)."""
 
     name = "oracle"
     uses_env = True
 
     def __init__(self) -> None:
-        self._queue: list[str | Command | Keys] = []
+        self._queues: list[list[str | Command | Keys]] = []
+        self._step = 0
 
     def begin(self, env: gym.Env, observation: dict[str, Any], info: dict[str, Any]) -> None:
         base = env.unwrapped
         if not isinstance(base, TerminalLegoEnv) or base.task is None or base.sandbox is None:
             raise TerminalGymError("OracleAgent needs a reset TerminalLegoEnv")
-        solution = base.task.solution
-        if solution is None:
-            raise TerminalGymError(f"task {base.task.id!r} has no oracle solution")
-        for src, dest in solution.uploads:
-            base.sandbox.upload(src, dest)
-        env_vars = {"DEBIAN_FRONTEND": "noninteractive", **solution.env}
-        prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in env_vars.items())
-        budget = base.task.agent_timeout_sec or ORACLE_TIMEOUT
-        steps = base.task.metadata.get("solution_steps")
-        if solution.commands and steps:
-            self._queue = [Command(f"export {prefix}", timeout=10)]
-            self._queue += solution_step_actions(steps, budget)
-        elif solution.commands:
-            self._queue = [Command(f"export {prefix}", timeout=10)]
-            self._queue += [Command(c, timeout=budget) for c in solution.commands]
-        elif solution.command:
-            self._queue = [Command(f"{prefix} {solution.command}", timeout=budget)]
-        self._queue.append(SUBMIT)
+        task, sandbox = base.task, base.sandbox
+        self._step = 0
+        if not task.is_multi_step:
+            solution = task.solution
+            if solution is None:
+                raise TerminalGymError(f"task {task.id!r} has no oracle solution")
+            for src, dest in solution.uploads:
+                sandbox.upload(src, dest)
+            self._queues = [_solution_actions(task)]
+            return
+        self._queues = []
+        for index, step in enumerate(task.steps):
+            view = task.step_task(index)
+            if view.solution is None:
+                raise TerminalGymError(f"task {task.id!r}: step {step.name!r} has no solution")
+            installs = []
+            for k, (src, dest) in enumerate(view.solution.uploads):
+                staged = f"{ORACLE_STAGE}/{index}/{k}"
+                sandbox.upload(src, staged)
+                parent = shlex.quote(str(PurePosixPath(dest).parent))
+                dest = shlex.quote(dest)
+                installs.append(f"rm -rf {dest} && mkdir -p {parent} && cp -a {staged} {dest}")
+            queue: list[str | Command | Keys] = []
+            if installs:
+                queue.append(Command(" && ".join(installs), timeout=60))
+            self._queues.append(queue + _solution_actions(view))
 
     def act(self, observation: dict[str, Any], info: dict[str, Any]) -> str | Command | Keys:
-        return self._queue.pop(0) if self._queue else SUBMIT
+        step = info.get("task_step")
+        if isinstance(step, Mapping):
+            self._step = int(step.get("index", self._step))
+        queue = self._queues[self._step] if self._step < len(self._queues) else []
+        return queue.pop(0) if queue else SUBMIT
+
+
+def _solution_actions(task: Task) -> list[str | Command | Keys]:
+    """The actions that play ``task``'s (uploaded) solution, then submit."""
+    solution = task.solution
+    assert solution is not None
+    env_vars = {"DEBIAN_FRONTEND": "noninteractive", **solution.env}
+    prefix = " ".join(f"{k}={shlex.quote(v)}" for k, v in env_vars.items())
+    budget = task.agent_timeout_sec or ORACLE_TIMEOUT
+    steps = task.metadata.get("solution_steps")
+    queue: list[str | Command | Keys] = []
+    if solution.commands and steps:
+        queue = [Command(f"export {prefix}", timeout=10)]
+        queue += solution_step_actions(steps, budget)
+    elif solution.commands:
+        queue = [Command(f"export {prefix}", timeout=10)]
+        queue += [Command(c, timeout=budget) for c in solution.commands]
+    elif solution.command:
+        queue = [Command(f"{prefix} {solution.command}", timeout=budget)]
+    queue.append(SUBMIT)
+    return queue
 
 
 def _random_menu(**options: Any) -> Agent:
@@ -329,6 +371,8 @@ class EpisodeRecorder:
         if last is not None and (last.terminated or last.truncated):
             trajectory.reward = float(info.get("reward", last.reward) or 0.0)
         env_error = env_error or bool(info.get("env_error"))
+        if "step_rewards" in info:  # a multi-step task's graded steps
+            trajectory.metadata["step_rewards"] = info["step_rewards"]
         trajectory.metadata.update(
             env_error=env_error,
             error=error or (info.get("error") if env_error else None),

@@ -1,7 +1,9 @@
 """Environment verification: on a fresh sandbox the oracle scores 1 and doing nothing 0.
 
 The Terminal-Lego pipeline checks only the first half; a task whose untouched
-environment already passes teaches nothing, so both are required here.
+environment already passes teaches nothing, so both are required here. Of a multi-step
+task every step's oracle must score 1 (``oracle_step_rewards``) and doing nothing must
+fail the first step (``null_step_rewards``).
 """
 
 from __future__ import annotations
@@ -30,9 +32,16 @@ class Validation:
     null_seconds: float
     problems: list[str] = field(default_factory=list)
     skipped: str | None = None
+    #: Per graded step ``(name, reward)``, for a multi-step task (else ``None``).
+    oracle_step_rewards: list[tuple[str, float]] | None = None
+    null_step_rewards: list[tuple[str, float]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        for key in ("oracle_step_rewards", "null_step_rewards"):
+            if out[key] is None:
+                del out[key]  # a single-step task's row is as it always was
+        return out
 
 
 def safe_episode(env: gym.Env, agent_name: str, task_id: str) -> EpisodeResult:
@@ -66,13 +75,20 @@ def validate_task(env: gym.Env, task_id: str) -> Validation:
             return Validation(task_id, False, 0.0, 0.0, 0, 0.0, 0.0, skipped=reason)
     oracle = safe_episode(env, "oracle", task_id)
     null = safe_episode(env, "null", task_id)
+    oracle_steps, null_steps = _step_rewards(oracle), _step_rewards(null)
     problems = []
     if oracle.error:
         problems.append(f"oracle: {oracle.error}")
+    elif oracle_steps is not None:
+        problems += _oracle_step_problems(base, task_id, oracle_steps)
     elif oracle.reward != 1.0:
         problems.append(f"oracle scored {oracle.reward:g}, not 1")
     if null.error:
         problems.append(f"do-nothing: {null.error}")
+    elif null_steps is not None:
+        if null_steps and null_steps[0][1] != 0.0:
+            name, reward = null_steps[0]
+            problems.append(f"doing nothing scored {reward:g} on step {name!r}, not 0")
     elif null.reward != 0.0:
         problems.append(f"doing nothing scored {null.reward:g}, not 0")
     return Validation(
@@ -84,4 +100,23 @@ def validate_task(env: gym.Env, task_id: str) -> Validation:
         oracle_seconds=round(oracle.duration, 3),
         null_seconds=round(null.duration, 3),
         problems=problems,
+        oracle_step_rewards=oracle_steps,
+        null_step_rewards=null_steps,
     )
+
+
+def _step_rewards(result: EpisodeResult) -> list[tuple[str, float]] | None:
+    """``(name, reward)`` per graded step of a multi-step episode, else ``None``."""
+    steps = result.verifier.get("steps")
+    if not isinstance(steps, list):
+        return None
+    return [(str(step["name"]), float(step["reward"])) for step in steps]
+
+
+def _oracle_step_problems(env: gym.Env, task_id: str, steps: list[tuple[str, float]]) -> list[str]:
+    problems = [f"oracle scored {r:g} on step {name!r}, not 1" for name, r in steps if r != 1.0]
+    if isinstance(env, TerminalLegoEnv):
+        names = [step.name for step in env.tasks[task_id].steps]
+        if len(steps) < len(names):
+            problems.append(f"the oracle's episode ended before step {names[len(steps)]!r}")
+    return problems
