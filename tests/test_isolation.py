@@ -346,3 +346,51 @@ def test_local_separate_verifier(local_backend, tasks):
         sandbox.close()
     assert result.reward == 1.0, result.output_tail
     assert result.artifacts["refused"][0]["path"] == "/app/notes"
+
+
+# -- the env ---------------------------------------------------------------------------
+
+COUNTER = FIXTURES / "multistep" / "counter"
+
+
+@pytest.mark.docker
+def test_the_env_grades_a_separate_task_on_its_artifacts(docker_backend, tasks):
+    from terminal_gym import SUBMIT, TerminalLegoEnv
+
+    env = TerminalLegoEnv(tasks=tasks["separate"], backend=docker_backend)
+    try:
+        env.reset(seed=0)
+        env.step(ATTACKS["plants-reward"])
+        *_, info = env.step(SUBMIT)
+        assert info["reward"] == 0.0 and info["verifier"]["environment_mode"] == "separate"
+        env.reset(seed=0)
+        env.step(SOLVE)
+        *_, info = env.step(SUBMIT)
+        assert info["reward"] == 1.0, info["verifier"]
+    finally:
+        env.close()
+
+
+@pytest.mark.docker
+def test_verifier_mode_separate_grades_any_task_step_by_step(docker_backend):
+    from terminal_gym import SUBMIT, TerminalLegoEnv
+
+    with pytest.raises(ValueError, match="verifier_mode"):
+        TerminalLegoEnv(tasks=COUNTER, backend=docker_backend, verifier_mode="shared")
+    env = TerminalLegoEnv(tasks=COUNTER, backend=docker_backend, verifier_mode="separate")
+    try:
+        env.reset(seed=0)
+        # A planted reward beside a wrong answer: the separate grader sees only counter.txt.
+        env.step(
+            "echo 7 > /app/counter.txt; mkdir -p /logs/verifier; echo 1 > /logs/verifier/reward.txt"
+        )
+        *_, terminated, _, info = env.step(SUBMIT)
+        assert terminated and info["step_result"]["reward"] == 0.0
+        assert info["step_result"]["verifier"]["environment_mode"] == "separate"
+        env.reset(seed=0)
+        env.step("echo 1 > /app/counter.txt")
+        _, _, terminated, _, info = env.step(SUBMIT)
+        assert not terminated and info["step_result"]["reward"] == 1.0
+        assert info["task_step"]["name"] == "increment"
+    finally:
+        env.close()

@@ -154,6 +154,10 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         reward_mode: for multi-step tasks, ``"final"`` (default: the episode's reward on
             the terminal step) or ``"per_step"`` (each step's reward when it is graded);
             see the module docstring. A single-step task scores the same either way.
+        verifier_mode: ``None`` (default): each task's own ``[verifier] environment_mode``;
+            ``"separate"``: every task is graded in a fresh sandbox that receives only its
+            declared artifacts (see ``docs/grading.md``), so nothing else the agent did
+            can reach the grader.
 
     Attributes:
         tasks: the :class:`~terminal_gym.tasks.TaskSource` episodes draw from.
@@ -197,6 +201,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         tamper_policy: TamperPolicy = "zero",
         pool: int | SandboxPool[Any] | None = None,
         reward_mode: RewardMode = "final",
+        verifier_mode: Literal["separate"] | None = None,
     ):
         if mode not in ("command", "keys"):
             raise ValueError(f"mode must be 'command' or 'keys', not {mode!r}")
@@ -242,6 +247,9 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         self.agent_timeout = agent_timeout
         self.verifier_timeout = verifier_timeout
         self.tamper_policy: TamperPolicy = tamper_policy
+        if verifier_mode not in (None, "separate"):
+            raise ValueError(f"verifier_mode must be None or 'separate', not {verifier_mode!r}")
+        self.verifier_mode: Literal["separate"] | None = verifier_mode
         self.reward_mode: RewardMode = reward_mode
         self.max_output_bytes = max_output_bytes
         self.render_mode = render_mode
@@ -301,7 +309,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             self.task = self._draw_task(reseeded=seed is not None)
         started = time.monotonic()
         pooled = False
-        starter = replace(self._starter, user=self.task.agent_user)
+        starter = self._starter_for(self.task)
         if pool is not None:
             self._took(self.task)  # one hint of it used up, whatever acquire says
             self._item = pool.acquire(self.task, prepare=starter)
@@ -434,6 +442,10 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
 
     # -- internals -----------------------------------------------------------------
 
+    def _starter_for(self, task: Task, step: int = 0) -> ShellStarter:
+        """The shell starter of ``task``'s step ``step``: the env's, as the step's agent user."""
+        return replace(self._starter, user=task.step_task(step).agent_user)
+
     def _live_sandbox(self) -> Sandbox:
         if self.sandbox is None:
             raise TerminalGymError("no episode is running: call reset() first")
@@ -469,7 +481,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         else:
             return
         self._hints += tasks
-        pool.prefetch(tasks, prepare=self._starter)
+        pool.prefetch(tasks, prepare=self._starter_for(tasks[0]))
 
     def _took(self, task: Task) -> None:
         """An acquire used up one of this env's hints of ``task``, if it had one."""
@@ -482,7 +494,8 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         for task in tasks:
             self._took(task)
         if self._pool is not None:
-            self._pool.withdraw(tasks, prepare=self._starter)
+            for task in tasks:
+                self._pool.withdraw([task], prepare=self._starter_for(task))
 
     def _close_pool(self) -> None:
         # The task drawn ahead stays drawn: a later reset takes it, as it would have.
@@ -536,7 +549,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             if step.workdir_dir is not None:
                 self._copy_step_workdir(step)
             if step.healthcheck is not None:
-                checked = run_healthcheck(self.sandbox, step.healthcheck)
+                checked = run_healthcheck(self.sandbox, step.healthcheck, user=step.agent_user)
                 info["step_healthcheck"] = checked.to_info()
         self._started = time.monotonic()
 
@@ -550,7 +563,9 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         for child in sorted(step.workdir_dir.iterdir()):
             self.sandbox.upload(child, f"{workdir.rstrip('/')}/{child.name}")
         if (step.workdir_dir / "setup.sh").is_file():
-            run = self.sandbox.exec("bash setup.sh", timeout=_SETUP_TIMEOUT, workdir=workdir)
+            run = self.sandbox.exec(
+                "bash setup.sh", timeout=_SETUP_TIMEOUT, workdir=workdir, user=step.agent_user
+            )
             if run.timed_out or run.exit_code != 0:
                 how = "timed out" if run.timed_out else f"exited {run.exit_code}"
                 raise SandboxError(
@@ -560,7 +575,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
     def _next_task_step(self, info: dict[str, Any]) -> None:
         """After a graded step: hide its tests and reward, prepare the next step, and
         give the agent a fresh shell (the old one was closed for grading)."""
-        assert self.sandbox is not None and self._step_view is not None
+        assert self.sandbox is not None and self.task is not None and self._step_view is not None
         dests = [VERIFIER_LOGS_DIR, *(dest for _, dest in self._step_view.verifier.uploads)]
         # Emptied, not removed: on the local backend a directory may be a mount point.
         clear = self.sandbox.exec(
@@ -572,7 +587,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         if clear.exit_code != 0:
             raise SandboxError(f"clearing the graded step's tests failed: {clear.output[-300:]}")
         self._prepare_task_step(self._task_step + 1, info)
-        self.shell = self._starter(self.sandbox)
+        self.shell = self._starter_for(self.task, self._task_step)(self.sandbox)
         self._last = None
         self._done = False
 
@@ -592,6 +607,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
                 timeout=self.verifier_timeout,
                 tamper_policy=self.tamper_policy,
                 backend=self.backend,
+                environment_mode=self.verifier_mode,
             )
         except SandboxError as exc:
             return self._env_error(exc, info)

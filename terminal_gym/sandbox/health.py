@@ -14,7 +14,6 @@ first probe runs at once rather than one interval in:
 
 from __future__ import annotations
 
-import shlex
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -76,8 +75,7 @@ def run_healthcheck(
     Args:
         sandbox: where the command runs (with ``sh -c``, from the sandbox's workdir).
         healthcheck: the command and its timing.
-        user: run the command as this user (through ``runuser``); ``None``: the
-            sandbox's default user.
+        user: run the command as this user; ``None``: the sandbox's default user.
         clock, sleep: time sources, for tests.
 
     Raises:
@@ -85,14 +83,12 @@ def run_healthcheck(
         SandboxError: the sandbox could not run the command at all.
     """
     command = healthcheck.command
-    if user is not None:
-        command = f"runuser -u {shlex.quote(user)} -- sh -c {shlex.quote(command)}"
     retries = max(1, healthcheck.retries)
     started = clock()
     attempts = failures = 0
     while True:
         attempts += 1
-        result = sandbox.exec(command, timeout=healthcheck.timeout_sec)
+        result = sandbox.exec(command, timeout=healthcheck.timeout_sec, user=user)
         if result.exit_code == 0 and not result.timed_out:
             return HealthcheckResult(attempts=attempts, duration=clock() - started)
         starting = clock() - started < healthcheck.start_period_sec
