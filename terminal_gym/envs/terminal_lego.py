@@ -45,6 +45,7 @@ draws come in the same order as without a pool, so a seed gives the same tasks).
 
 from __future__ import annotations
 
+import json
 import math
 import shlex
 import time
@@ -546,6 +547,8 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         if self.task.is_multi_step:
             step = self.task.steps[index]
             info["task_step"] = self._task_step_info()
+            if step.trajectory is not None:  # prior context (ATIF) the agent may start from
+                info["prior_trajectory"] = json.loads(step.trajectory.read_text(encoding="utf-8"))
             if step.workdir_dir is not None:
                 self._copy_step_workdir(step)
             if step.healthcheck is not None:

@@ -193,3 +193,27 @@ def test_check_env(counter, docker_backend):
         check_env(env.unwrapped)
     finally:
         env.close()
+
+
+def test_a_steps_prior_trajectory_reaches_the_agent(tmp_path, docker_backend):
+    import json
+    import shutil
+
+    from terminal_gym.errors import TaskFormatError
+
+    task_dir = tmp_path / "counter"
+    shutil.copytree(COUNTER, task_dir)
+    prior = {"schema_version": "ATIF-v1.4", "steps": [{"step_id": 1, "source": "user"}]}
+    (task_dir / "steps" / "increment" / "trajectory.json").write_text(json.dumps(prior))
+    env = _env(load_task(task_dir), docker_backend)
+    try:
+        _, info = env.reset()
+        assert "prior_trajectory" not in info
+        env.step("echo 1 > /app/counter.txt")
+        *_, info = env.step(SUBMIT)
+        assert info["task_step"]["name"] == "increment" and info["prior_trajectory"] == prior
+    finally:
+        env.close()
+    (task_dir / "steps" / "increment" / "trajectory.json").write_text("[not json")
+    with pytest.raises(TaskFormatError, match=r"trajectory\.json"):
+        load_task(task_dir)

@@ -9,6 +9,7 @@ not model: they stay in ``metadata["_raw"]``.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -346,6 +347,8 @@ def _read_step(
         )
     workdir_dir = step_dir / "workdir"
     trajectory = step_dir / "trajectory.json"
+    if trajectory.is_file():
+        _check_json(trajectory)
     return StepSpec(
         name=name,
         instruction=read_instruction_file(step_dir / "instruction.md"),
@@ -391,6 +394,16 @@ def step_test_uploads(step_tests: Path, shared_tests: Path) -> Uploads:
         (step_tests, TESTS_DIR),
         *((p, f"{TESTS_DIR}/{p.relative_to(shared_tests).as_posix()}") for p in shared),
     )
+
+
+def _check_json(path: Path) -> None:
+    """A step's ``trajectory.json`` (prior context, ATIF) must be a JSON object."""
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise TaskFormatError(path, f"not readable JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise TaskFormatError(path, f"must be a JSON object (ATIF), got {type_name(value)}")
 
 
 def _read_min_reward(value: Any, path: Path, field: str) -> float | dict[str, float] | None:
