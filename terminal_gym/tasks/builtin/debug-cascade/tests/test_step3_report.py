@@ -39,7 +39,8 @@ assert first == {"2024-03": {"food": Decimal("10.00")}}, first
 assert first is not second
 mine = {"2024-02": {"rent": Decimal("900")}}
 same = build_report([tx("2024-03-03", "1.00")], mine)
-assert same is mine and mine == {"2024-02": {"rent": Decimal("900")}, "2024-03": {"food": Decimal("1.00")}}
+assert same is mine
+assert mine == {"2024-02": {"rent": Decimal("900")}, "2024-03": {"food": Decimal("1.00")}}
 mine = build_report([tx("2024-03-03", "1.00")], {"2024-03": {"food": Decimal("2.00")}})
 assert mine == {"2024-03": {"food": Decimal("3.00")}}, mine
 print("ok")

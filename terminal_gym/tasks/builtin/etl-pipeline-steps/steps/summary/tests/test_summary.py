@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 from etl import HERE, expected, lines, run
 
@@ -6,7 +7,7 @@ FIXTURE = HERE / "fixture"
 
 
 def test_outputs_of_the_current_exports_are_there():
-    summary = json.loads(open("/app/data/out/summary.json").read())
+    summary = json.loads(Path("/app/data/out/summary.json").read_text())
     assert summary == expected("expected_app", "summary.json")
     assert lines("/app/data/out/orders.jsonl") == expected("expected_app", "orders.jsonl")
     assert lines("/app/data/out/rejects.jsonl") == expected("expected_app", "rejects.jsonl")
@@ -32,5 +33,5 @@ def test_other_input_and_customers(tmp_path):
 def test_default_paths():
     run_ = run()
     assert run_.returncode == 0, run_.stderr[-1500:]
-    summary = json.loads(open("/app/data/out/summary.json").read())
+    summary = json.loads(Path("/app/data/out/summary.json").read_text())
     assert summary == expected("expected_app", "summary.json")

@@ -51,7 +51,9 @@ def main():
     for name, line, row in read_rows(args.input):
         reason = reject_reason(row, seen)
         if reason:
-            rejects.append({"file": name, "line": line, "order_id": row["order_id"], "reason": reason})
+            rejects.append(
+                {"file": name, "line": line, "order_id": row["order_id"], "reason": reason}
+            )
             continue
         seen.add(row["order_id"])
         stamp = datetime.strptime(row["ordered_at"], "%Y-%m-%d %H:%M")

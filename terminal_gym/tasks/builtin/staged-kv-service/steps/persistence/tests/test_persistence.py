@@ -1,5 +1,6 @@
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from kv import Server
@@ -55,7 +56,7 @@ def test_starts_from_the_seed_export(tmp_path):
 
 
 def test_seed_file_was_left_alone():
-    assert json.loads(open(SEED).read()) == SEED_DATA
+    assert json.loads(Path(SEED).read_text()) == SEED_DATA
 
 
 def test_writes_are_atomic_replacements(data_file):
