@@ -16,7 +16,8 @@ LOCAL_IDS = tuple(i for i in BUILTIN_IDS if i not in NOT_LOCAL)
 
 
 def test_corpus_size_and_spread(builtin):
-    assert len(builtin) >= 40
+    assert len(builtin) >= 45
+    assert sum(task.is_multi_step for task in builtin) >= 3
     assert len({t.category for t in builtin}) >= 12
     assert {t.difficulty for t in builtin} == {"easy", "medium", "hard"}
     for task in builtin:

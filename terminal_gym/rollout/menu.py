@@ -19,11 +19,15 @@ Two kinds of menu:
   are the families to train small policies on (``git-history`` above all: the choice
   depends on the observation, uniform picks solve about 30% of the instances in two
   steps, and an episode takes about half a second on the local backend).
-* **A reference-fix macro** (``repair-config``, ``fix-seeded-bug``, ``permissions-spec``):
+* **A reference-fix macro** (``repair-config``, ``fix-seeded-bug``, ``permissions-spec``,
+  ``staged-config``):
   the fix needs free-form text (a repaired file, a patch, a table of modes), so the act
   item runs the instance's own oracle script; the menu then tests the plumbing (inspect,
   act, submit), not the skill. ``permissions-spec`` adds the usual lazy fix
-  (``755`` directories, ``644`` files), which always fails its spec.
+  (``755`` directories, ``644`` files), which always fails its spec. ``staged-config``
+  is multi-step: its act item writes the state after the next change request, whichever
+  step the file is at, so the same picks serve every step; jumping to the last state
+  fails the first request.
 
 :data:`MENUS` maps family names to menus; :func:`menu_for` takes a family name or a task.
 :class:`RandomMenuAgent` picks uniformly from a task's menu (an :class:`Agent` for
@@ -42,6 +46,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import json
 import re
 import shlex
 from collections.abc import Callable, Mapping
@@ -437,6 +442,58 @@ FIX_SEEDED_BUG = CommandMenu(
     solver=lambda task: ("fix", "submit"),
 )
 
+# -- staged-config (multi-step) ---------------------------------------------------------
+
+_WRITE_STATE = """
+python3 - <<'PY'
+import json, os, sys
+path, states = {path!r}, json.loads({states!r})
+current = open(path).read() if os.path.exists(path) else None
+if {jump}:
+    target = len(states) - 1
+elif current in states[:-1]:
+    target = states.index(current) + 1
+else:
+    sys.exit("the config is in no state this item knows: apply the change by hand")
+open(path, "w").write(states[target])
+print("wrote the state after change request", target)
+PY
+cat {path}
+"""
+
+
+def _staged_state(*, jump: bool) -> Builder:
+    """Write the state after the next change request, or (``jump``) after the last one.
+
+    The states are the instance's ``answer``; the next one is found from the file as it
+    is, so the same item serves every step of the episode."""
+
+    def build(task: Task, values: Mapping[str, str]) -> str:
+        states = json.dumps(json.loads(_instance(task).answer))
+        return _script(_WRITE_STATE.format(path=values["config"], states=states, jump=jump))
+
+    return build
+
+
+STAGED_CONFIG = CommandMenu(
+    family="staged-config",
+    items=(
+        MenuItem("show-config", "inspect", "the config file"),
+        MenuItem("list-config", "inspect", "the files under /app/config"),
+        MenuItem("apply-next-request", "act", "the reference change: the next request's state"),
+        MenuItem("apply-final-state", "act", "jump to the state after the last request"),
+        _submit_item(),
+    ),
+    builders={
+        "show-config": lambda task, v: f"cat {shlex.quote(v['config'])}",
+        "list-config": _fixed("ls -la /app/config"),
+        "apply-next-request": _staged_state(jump=False),
+        "apply-final-state": _staged_state(jump=True),
+    },
+    fields=(r"change\s+request\s+to\s+`(?P<config>/app/config/[^`]+)`",),
+    solver=lambda task: ("apply-next-request", "submit"),
+)
+
 #: Every family's menu, by family name.
 MENUS: dict[str, CommandMenu] = {
     menu.family: menu
@@ -447,6 +504,7 @@ MENUS: dict[str, CommandMenu] = {
         FIX_SEEDED_BUG,
         GIT_HISTORY,
         PERMISSIONS_SPEC,
+        STAGED_CONFIG,
     )
 }
 

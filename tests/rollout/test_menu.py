@@ -20,6 +20,7 @@ WRONG = {
     "fix-seeded-bug": ("run-tests", "submit"),
     "git-history": None,  # the other variant's act: see _wrong_git
     "permissions-spec": ("apply-lazy-modes", "submit"),  # bin/ files lose their x bit
+    "staged-config": ("apply-final-state", "submit"),  # skips the first request's state
 }
 
 

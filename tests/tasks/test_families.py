@@ -134,7 +134,7 @@ def test_regenerating_is_cheap_and_leaves_the_files_alone(name, cache):
     assert context_hash(task.path / "environment") == digest
     # a damaged instance is repaired in place, byte for byte
     (task.path / "instruction.md").write_text("tampered\n")
-    (task.path / "tests" / "stray.txt").write_text("x\n")
+    (task.path / "environment" / "stray.txt").write_text("x\n")
     family.build(3, 2)
     assert tree(task.path) == {k: v for k, v in family.render(3, 2).items()}
 
@@ -180,8 +180,11 @@ def test_task_layout_and_metadata(name, cache):
     dockerfile = task.environment.dockerfile.read_text()
     assert dockerfile.startswith("FROM terminal-gym/python:3-bookworm\nWORKDIR /app\n")
     assert len(dockerfile.splitlines()) <= 5
-    assert task.solution is not None and (task.path / "tests" / "test.sh").is_file()
-    assert "/logs/verifier/reward.txt" in (task.path / "tests" / "test.sh").read_text()
+    # a multi-step instance's tests are its steps' (the first step's stand for the task's)
+    first = f"steps/{task.steps[0].name}/" if task.is_multi_step else ""
+    test_sh = task.path / f"{first}tests" / "test.sh"
+    assert task.solution is not None and test_sh.is_file()
+    assert "/logs/verifier/reward.txt" in test_sh.read_text()
     # nothing generated lands outside /app (the local backend's writable tree)
     for word, args in (line.split(" ", 1) for line in dockerfile.splitlines()[2:]):
         dest = args.split()[-1] if word == "COPY" else ""

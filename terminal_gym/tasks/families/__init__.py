@@ -7,11 +7,12 @@
 * :func:`parse_task_id`, :func:`find_task` - ``"<name>-d<k>-s<seed>"`` ids.
 
 The families: ``find-value``, ``repair-config``, ``csv-aggregate``, ``fix-seeded-bug``,
-``git-history``, ``permissions-spec``. Each instance is a Terminal-Bench 2 task
-directory written under ``$TERMINAL_GYM_CACHE`` (default ``~/.cache/terminal-gym``)
-``/families/<name>/d<k>/s<seed>/``: the same seed gives the same bytes, so the image
-cache keeps hitting; every verifier checks outcomes and gives 0 to the untouched
-environment; everything lives under ``/app`` so the local backend serves them too.
+``git-history``, ``permissions-spec``, and the multi-step ``staged-config``. Each instance
+is a Terminal-Bench 2 task directory written under ``$TERMINAL_GYM_CACHE`` (default
+``~/.cache/terminal-gym``) ``/families/<name>/d<k>/s<seed>/``: the same seed gives the
+same bytes, so the image cache keeps hitting; every verifier checks outcomes and gives 0
+to the untouched environment; everything lives under ``/app`` so the local backend
+serves them too.
 
 Example:
     >>> import numpy as np
@@ -46,6 +47,7 @@ from terminal_gym.tasks.families.fix_seeded_bug import FixSeededBug
 from terminal_gym.tasks.families.git_history import GitHistory
 from terminal_gym.tasks.families.permissions_spec import PermissionsSpec
 from terminal_gym.tasks.families.repair_config import RepairConfig
+from terminal_gym.tasks.families.staged_config import StagedConfig
 from terminal_gym.tasks.spec import Task
 from terminal_gym.tasks.taskset import FAMILY_PREFIX, TaskSet
 
@@ -73,6 +75,7 @@ FAMILIES: dict[str, Family] = {
         FixSeededBug(),
         GitHistory(),
         PermissionsSpec(),
+        StagedConfig(),
     )
 }
 #: The level a family source uses when no difficulty is given.

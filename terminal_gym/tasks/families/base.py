@@ -22,6 +22,11 @@ Layout of a generated task::
         tests/test.sh              runs tests/check.py, writes /logs/verifier/reward.txt
         tests/check.py (+ more)    the outcome checks, with the expected answer inside
 
+A multi-step instance (:attr:`Instance.steps`) has no top-level ``instruction.md``,
+``solution/`` and ``tests/``: ``task.toml`` lists its ``[[steps]]`` (schema 1.4) and
+each step has ``steps/<name>/instruction.md``, ``solution/solve.sh``, ``tests/`` and,
+when it brings files, ``workdir/``.
+
 Writing is idempotent: an instance already on disk with the same bytes is left
 alone (so the image cache, keyed by a hash of ``environment/``, keeps hitting), a
 stale one is replaced atomically, and concurrent writers of the same instance are
@@ -54,6 +59,7 @@ __all__ = [
     "DIFFICULTY_NAMES",
     "Family",
     "Instance",
+    "StepInstance",
     "cache_root",
     "check_script",
     "embed",
@@ -201,6 +207,29 @@ cat /logs/verifier/reward.txt
 
 
 @dataclass(frozen=True)
+class StepInstance:
+    """One step of a multi-step instance (Harbor ``[[steps]]``, ``steps/<name>/``).
+
+    Attributes:
+        name: the step's name (its directory under ``steps/``).
+        instruction: the step's markdown.
+        solution: the body of the step's ``solve.sh`` (as :attr:`Instance.solution`).
+        tests: the step's ``tests/`` files besides ``test.sh``.
+        test_command: what the step's ``tests/test.sh`` runs; exit status 0 = reward 1.
+        workdir_files: files copied into ``/app`` before the step (paths relative to it).
+        min_reward: the episode ends after this step unless its reward reaches this.
+    """
+
+    name: str
+    instruction: str
+    solution: str
+    tests: Mapping[str, str]
+    test_command: str = "python3 -B /tests/check.py"
+    workdir_files: Mapping[str, str | bytes] = field(default_factory=dict)
+    min_reward: float | None = None
+
+
+@dataclass(frozen=True)
 class Instance:
     """One generated task, before it is laid out on disk.
 
@@ -217,6 +246,10 @@ class Instance:
             ``setup.sh`` among them is run once by the Dockerfile, then all are removed.
         test_command: what ``tests/test.sh`` runs; exit status 0 = reward 1.
         tags: extra tags for ``[metadata] tags``.
+        steps: the steps of a multi-step instance, in order; ``instruction``,
+            ``solution``, ``tests`` and ``test_command`` are then the first step's (as a
+            multi-step :class:`Task`'s are) and only the steps are written.
+        reward_strategy: a multi-step instance's ``multi_step_reward_strategy``.
     """
 
     instruction: str
@@ -228,6 +261,8 @@ class Instance:
     build_files: Mapping[str, str | bytes] = field(default_factory=dict)
     test_command: str = "python3 -B /tests/check.py"
     tags: tuple[str, ...] = ()
+    steps: tuple[StepInstance, ...] = ()
+    reward_strategy: str = "mean"
 
 
 #: One rendered file: its bytes and its permission bits.
@@ -292,7 +327,6 @@ class Family(abc.ABC):
             data = content.encode() if isinstance(content, str) else content
             files[path] = (data, mode if mode is not None else _mode_for(path))
 
-        put("instruction.md", wrap_markdown(inst.instruction))
         put("task.toml", self._task_toml(task_id, level, seed, inst))
         docker = [f"FROM {BASE_IMAGE}", "WORKDIR /app"]
         if inst.app_files:
@@ -307,22 +341,38 @@ class Family(abc.ABC):
             put(f"environment/app/{_relpath(rel)}", content)
         for rel, content in inst.build_files.items():
             put(f"environment/build/{_relpath(rel)}", content)
-        put(
-            "solution/solve.sh",
-            f"#!/bin/bash\n# Oracle for {task_id}\nset -euo pipefail\ncd /app\n"
-            + inst.solution.strip("\n")
-            + "\n",
+        steps = inst.steps or (
+            StepInstance("", inst.instruction, inst.solution, inst.tests, inst.test_command),
         )
-        put("tests/test.sh", _TEST_SH.format(task_id=task_id, command=inst.test_command))
-        for rel, content in inst.tests.items():
-            put(f"tests/{_relpath(rel)}", content)
+        for step in steps:
+            where = f"steps/{_relpath(step.name)}/" if inst.steps else ""
+            put(f"{where}instruction.md", wrap_markdown(step.instruction))
+            put(
+                f"{where}solution/solve.sh",
+                f"#!/bin/bash\n# Oracle for {task_id}{' step ' + step.name if where else ''}\n"
+                "set -euo pipefail\ncd /app\n" + step.solution.strip("\n") + "\n",
+            )
+            put(
+                f"{where}tests/test.sh",
+                _TEST_SH.format(task_id=task_id, command=step.test_command),
+            )
+            for rel, content in step.tests.items():
+                put(f"{where}tests/{_relpath(rel)}", content)
+            for rel, content in step.workdir_files.items():
+                put(f"{where}workdir/{_relpath(rel)}", content)
         return dict(sorted(files.items()))
 
     def _task_toml(self, task_id: str, level: int, seed: int, inst: Instance) -> str:
         tags = list(dict.fromkeys((*self.tags, *inst.tags)))
+        steps = [
+            {"name": step.name}
+            | ({} if step.min_reward is None else {"min_reward": step.min_reward})
+            for step in inst.steps
+        ] or None
         return dumps_task_toml(
             {
-                "schema_version": "1.1",
+                "schema_version": "1.4" if steps else "1.1",
+                "multi_step_reward_strategy": inst.reward_strategy if steps else None,
                 "task": {"name": f"terminal-gym/{task_id}"},
                 "metadata": {
                     "difficulty": DIFFICULTY_NAMES[level],
@@ -342,6 +392,7 @@ class Family(abc.ABC):
                     "allow_internet": False,
                     "build_timeout_sec": 600,
                 },
+                "steps": steps,
             }
         )
 
