@@ -557,14 +557,18 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         self._started = time.monotonic()
 
     def _copy_step_workdir(self, step: StepSpec) -> None:
-        """Copy ``step.workdir_dir``'s contents into the working directory and run its
-        ``setup.sh`` there, if it has one."""
+        """Copy ``step.workdir_dir``'s contents into the working directory (merging into
+        directories already there) and run its ``setup.sh`` there, if it has one."""
         assert self.task is not None and self.sandbox is not None and step.workdir_dir
         workdir = self.task.environment.workdir or self.sandbox.workdir
         if workdir is None:  # the image's WORKDIR: where commands start by default
             workdir = self.sandbox.exec("pwd", timeout=30).output.strip() or "/"
-        for child in sorted(step.workdir_dir.iterdir()):
-            self.sandbox.upload(child, f"{workdir.rstrip('/')}/{child.name}")
+        # File by file, so a directory merges into one already there (as Harbor's upload
+        # does) instead of replacing what earlier steps left in it.
+        for path in sorted(step.workdir_dir.rglob("*")):
+            if not path.is_dir():
+                relative = path.relative_to(step.workdir_dir).as_posix()
+                self.sandbox.upload(path, f"{workdir.rstrip('/')}/{relative}")
         if (step.workdir_dir / "setup.sh").is_file():
             run = self.sandbox.exec(
                 "bash setup.sh", timeout=_SETUP_TIMEOUT, workdir=workdir, user=step.agent_user

@@ -198,7 +198,13 @@ class OracleAgent:
                 sandbox.upload(src, staged)
                 parent = shlex.quote(str(PurePosixPath(dest).parent))
                 dest = shlex.quote(dest)
-                installs.append(f"rm -rf {dest} && mkdir -p {parent} && cp -a {staged} {dest}")
+                if src.is_dir():  # emptied, not removed: on the local backend a mount point
+                    installs.append(
+                        f"mkdir -p {dest} && find {dest} -mindepth 1 -delete && "
+                        f"cp -a {staged}/. {dest}/"
+                    )
+                else:
+                    installs.append(f"rm -f {dest} && mkdir -p {parent} && cp -a {staged} {dest}")
             queue: list[str | Command | Keys] = []
             if installs:
                 queue.append(Command(" && ".join(installs), timeout=60))
