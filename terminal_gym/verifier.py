@@ -54,7 +54,13 @@ from typing import Any, Literal
 
 from terminal_gym.errors import SandboxError, VerifierError
 from terminal_gym.sandbox.artifacts import ARTIFACTS_DIR, collect_artifacts
-from terminal_gym.sandbox.base import Backend, Sandbox, enforced_network, network_report
+from terminal_gym.sandbox.base import (
+    Backend,
+    Sandbox,
+    clear_paths_script,
+    enforced_network,
+    network_report,
+)
 from terminal_gym.sandbox.toolchain import MOUNT
 from terminal_gym.tamper import Tamper, find_tamper
 from terminal_gym.tasks.spec import VERIFIER_LOGS_DIR, CollectHook, Task
@@ -392,14 +398,11 @@ def _grade(
     # put there) and makes their parents, so the uploads need no round trip of their own.
     dests = [dest for _, dest in spec.uploads]
     parents = {str(PurePosixPath(dest).parent) for dest in dests}
-    # A directory is emptied rather than removed: on the local backend it is a mount point.
     # A verifier user gets /logs/verifier as its own, to write the reward.
     owner = f" && chown {shlex.quote(spec.user)} {VERIFIER_LOGS_DIR}" if spec.user else ""
     prep = target.exec(
         "[ -L /logs ] && rm -f /logs; "
-        f"for d in {' '.join(shlex.quote(p) for p in [VERIFIER_LOGS_DIR, *dests])}; do "
-        'if [ -d "$d" ] && [ ! -L "$d" ]; then find "$d" -mindepth 1 -delete; '
-        'else rm -rf "$d"; fi || exit 1; done; '
+        f"{clear_paths_script([VERIFIER_LOGS_DIR, *dests])}; "
         f"mkdir -p {' '.join(shlex.quote(p) for p in sorted({VERIFIER_LOGS_DIR, *parents}))}"
         f"{owner}",
         shell=shell,

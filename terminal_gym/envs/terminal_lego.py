@@ -47,7 +47,6 @@ from __future__ import annotations
 
 import json
 import math
-import shlex
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -60,7 +59,7 @@ from terminal_gym.actions import SUBMIT, Command, Keys
 from terminal_gym.envs.spaces import CommandSpace, TerminalText
 from terminal_gym.errors import SandboxError, TerminalGymError
 from terminal_gym.sandbox import Backend, BackendConfig, make_backend
-from terminal_gym.sandbox.base import ExecResult, Sandbox
+from terminal_gym.sandbox.base import ExecResult, Sandbox, clear_paths_script
 from terminal_gym.sandbox.health import run_healthcheck
 from terminal_gym.sandbox.pool import PooledSandbox, Preparer, SandboxPool
 from terminal_gym.tasks import Task, TaskSet, TaskSource, load_tasks
@@ -584,13 +583,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         give the agent a fresh shell (the old one was closed for grading)."""
         assert self.sandbox is not None and self.task is not None and self._step_view is not None
         dests = [VERIFIER_LOGS_DIR, *(dest for _, dest in self._step_view.verifier.uploads)]
-        # Emptied, not removed: on the local backend a directory may be a mount point.
-        clear = self.sandbox.exec(
-            f"for d in {' '.join(shlex.quote(d) for d in dests)}; do "
-            'if [ -d "$d" ] && [ ! -L "$d" ]; then find "$d" -mindepth 1 -delete; '
-            'else rm -rf "$d"; fi || exit 1; done',
-            timeout=60,
-        )
+        clear = self.sandbox.exec(clear_paths_script(dests), timeout=60)
         if clear.exit_code != 0:
             raise SandboxError(f"clearing the graded step's tests failed: {clear.output[-300:]}")
         self._prepare_task_step(self._task_step + 1, info)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import shlex
 import socket
 import tarfile
 from collections.abc import Callable, Mapping, Sequence
@@ -320,6 +321,18 @@ def owner_is_gone(label: str) -> bool:
         return False
     now = _process_start_time(pid_num)
     return now is None or (started != "?" and now != started)
+
+
+def clear_paths_script(paths: Sequence[str]) -> str:
+    """Shell that empties each directory of ``paths`` (not removed: on the local backend it
+    may be a mount point) and removes anything else there, links included; it fails on
+    the first path it cannot clear."""
+    quoted = " ".join(shlex.quote(p) for p in paths)
+    return (
+        f"for d in {quoted}; do "
+        'if [ -d "$d" ] && [ ! -L "$d" ]; then find "$d" -mindepth 1 -delete; '
+        'else rm -rf "$d"; fi || exit 1; done'
+    )
 
 
 def tar_path(src: Path, arcname: str) -> bytes:
