@@ -36,6 +36,11 @@ lists every graded step's rewards and ``info["reward"]`` is the episode's (the t
   the return is the number of graded steps times the score, and a step the episode never
   reached (a ``min_reward`` gate ended it) adds nothing, so stopping early never pays.
 
+A later step whose ``setup.sh`` or healthcheck fails is counted as a failed step (0, and
+the episode ends), not as an env error: the agent has worked in the sandbox since the task
+was set up, so it may have broken it, and sabotaging the next step must not turn a poor
+return into a discarded episode (a task that is broken itself fails ``validate``).
+
 With ``pool=`` a :class:`~terminal_gym.sandbox.pool.SandboxPool` keeps sandboxes for the
 next episodes started, their shell already running, so ``reset`` only takes one
 (``info["pooled"]``). The env tells the pool what comes next: a fixed task, or, when it
@@ -60,7 +65,7 @@ from terminal_gym.envs.spaces import CommandSpace, TerminalText
 from terminal_gym.errors import SandboxError, TerminalGymError
 from terminal_gym.sandbox import Backend, BackendConfig, make_backend
 from terminal_gym.sandbox.base import ExecResult, Sandbox, clear_paths_script
-from terminal_gym.sandbox.health import run_healthcheck
+from terminal_gym.sandbox.health import HealthcheckError, run_healthcheck
 from terminal_gym.sandbox.pool import PooledSandbox, Preparer, SandboxPool
 from terminal_gym.tasks import Task, TaskSet, TaskSource, load_tasks
 from terminal_gym.tasks.spec import VERIFIER_LOGS_DIR, StepSpec
@@ -574,7 +579,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             )
             if run.timed_out or run.exit_code != 0:
                 how = "timed out" if run.timed_out else f"exited {run.exit_code}"
-                raise SandboxError(
+                raise StepSetupError(
                     f"step {step.name!r}: setup.sh {how}: {run.output[-1000:].strip()!r}"
                 )
 
@@ -650,12 +655,37 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             info["error"] = f"verifier: {verdict.error}"
         last = self._task_step + 1 == len(self.task.steps)
         if not (last or gate or info["env_error"]):
+            following = self._task_step + 1
             try:
                 self._next_task_step(info)
+            except (StepSetupError, HealthcheckError) as exc:
+                # The agent has worked in this sandbox since the task was set up, so a next
+                # step that cannot be prepared is, as far as the env can tell, its doing: the
+                # step counts as failed (0), so sabotaging it never turns a poor return into
+                # a discarded episode. A broken task shows up in `validate` (the oracle).
+                unprepared = self.task.steps[following]
+                self._graded.append(
+                    {
+                        "index": following,
+                        "name": unprepared.name,
+                        "reward": 0.0,
+                        "rewards": {"reward": 0.0},
+                        "verifier": {"error": str(exc), "tamper": [], "withheld": False},
+                    }
+                )
+                gate = f"it could not be prepared: {type(exc).__name__}: {exc}"
+                step = unprepared
             except SandboxError as exc:
                 return self._env_error(exc, info)
-            obs = self._observation(CommandResult("", 0, self.shell.cwd if self.shell else "", 0.0))
-            return obs, step_reward, False, False, info
+            else:
+                cwd = self.shell.cwd if self.shell else ""
+                return (
+                    self._observation(CommandResult("", 0, cwd, 0.0)),
+                    step_reward,
+                    False,
+                    False,
+                    info,
+                )
         if gate is not None:
             info["stopped_by"] = f"step {step.name!r}: {gate}"
         combined = self._episode_rewards()
@@ -733,6 +763,10 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
         finally:
             if sandbox is not None:
                 sandbox.close()
+
+
+class StepSetupError(SandboxError):
+    """A step's ``setup.sh`` failed (the step could not be prepared)."""
 
 
 def _pool_backend(

@@ -152,7 +152,10 @@ def test_the_mean_is_over_graded_steps_only(counter, docker_backend):
     assert term and reward == 0.5 and len(info["step_rewards"]) == 2
 
 
-def test_a_failing_step_healthcheck_ends_the_episode_as_an_env_error(counter, docker_backend):
+def test_a_step_that_cannot_be_prepared_counts_as_failed(counter, docker_backend):
+    """After the agent has worked in the sandbox, a next step whose healthcheck or setup
+    fails is counted 0 (as far as the env can tell the agent broke it), never an env error
+    that would discard the episode."""
     steps = list(counter.steps)
     steps[1] = dataclasses.replace(
         steps[1], healthcheck=Healthcheck("echo sick; false", interval_sec=0.05, retries=2)
@@ -164,9 +167,32 @@ def test_a_failing_step_healthcheck_ends_the_episode_as_an_env_error(counter, do
     finally:
         env.close()
     _, reward, term, trunc, info = results[-1]
-    assert trunc and not term and reward == 0.0 and info["env_error"]
-    assert "HealthcheckError" in info["error"] and "sick" in info["error"]
-    assert info["step_rewards"] == [{"reward": 1.0}]
+    assert term and not trunc and not info["env_error"]
+    assert "HealthcheckError" in info["stopped_by"] and "sick" in info["stopped_by"]
+    assert info["step_rewards"] == [{"reward": 1.0}, {"reward": 0.0}]
+    assert reward == info["reward"] == 0.5  # the mean over the two steps, the failed one 0
+
+
+def test_sabotaging_the_next_step_never_pays(counter, docker_backend):
+    """A hostile agent that, in step 1, removes what step 2's healthcheck needs does not
+    escape step 2: it scores as if it had failed it."""
+    steps = list(counter.steps)
+    steps[1] = dataclasses.replace(
+        steps[1], healthcheck=Healthcheck("test -d /app/state", interval_sec=0.05, retries=2)
+    )
+    task = dataclasses.replace(counter, steps=tuple(steps))
+    env = _env(task, docker_backend, reward_mode="per_step")
+    try:
+        env.reset()
+        honest = _play(env, ["mkdir -p /app/state; echo 1 > /app/counter.txt", SUBMIT, SUBMIT])
+        env.reset()
+        sabotage = _play(env, ["rm -rf /app/state; echo 1 > /app/counter.txt", SUBMIT])
+    finally:
+        env.close()
+    honest_return = sum(r[1] for r in honest)
+    sabotage_return = sum(r[1] for r in sabotage)
+    assert not sabotage[-1][4]["env_error"] and sabotage[-1][2]
+    assert sabotage_return <= honest_return and sabotage_return == 1.0
 
 
 def test_a_failing_task_healthcheck_fails_reset(counter, docker_backend, docker_client):
