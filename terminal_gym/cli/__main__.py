@@ -1,0 +1,7 @@
+"""``python -m terminal_gym.cli``: the ``terminal-gym`` command."""
+
+import sys
+
+from terminal_gym.cli import main
+
+sys.exit(main())
