@@ -292,6 +292,12 @@ def _figure(width: float, height: float) -> Any:
     return fig
 
 
+def _integer_ticks() -> Any:
+    from matplotlib.ticker import MaxNLocator
+
+    return MaxNLocator(integer=True)
+
+
 def _save(fig: Any, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, format="png")
@@ -329,7 +335,9 @@ def _counts_bar(counts: Mapping[str, int], title: str, path: Path, color: str) -
     fig = _figure(7.0, 4.0)
     ax = fig.add_subplot(1, 1, 1)
     names = list(counts)
-    ax.barh(range(len(names)), [counts[n] for n in names], color=color)
+    colors = ["#55a868" if n in ("success", "verified") else color for n in names]
+    ax.barh(range(len(names)), [counts[n] for n in names], color=colors)
+    ax.xaxis.set_major_locator(_integer_ticks())
     ax.set_yticks(range(len(names)))
     ax.set_yticklabels(names, fontsize=8)
     ax.invert_yaxis()
@@ -347,6 +355,7 @@ def _histogram(
     xlabel: str,
     path: Path,
     empty: str,
+    integer_x: bool = False,
 ) -> Path:
     fig = _figure(6.0, 4.0)
     ax = fig.add_subplot(1, 1, 1)
@@ -354,6 +363,9 @@ def _histogram(
         ax.bar(positions, counts, width=width, align="edge", color="#55a868", edgecolor="white")
     else:
         ax.text(0.5, 0.5, empty, ha="center", va="center", color="gray", transform=ax.transAxes)
+    ax.yaxis.set_major_locator(_integer_ticks())
+    if integer_x:
+        ax.xaxis.set_major_locator(_integer_ticks())
     ax.set_xlabel(xlabel)
     ax.set_ylabel("episodes")
     ax.set_title(title, fontsize=10)
@@ -404,6 +416,7 @@ def write_plots(summary: Mapping[str, Any], out: Path) -> dict[str, Path]:
             "steps",
             out / "episode_steps.png",
             "no started episode",
+            integer_x=True,
         )
     validation = summary.get("validation")
     if validation:

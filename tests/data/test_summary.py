@@ -370,3 +370,17 @@ def test_help_ends_with_an_example(app):
     result = CliRunner().invoke(app, ["report", "--help"])
     assert result.exit_code == 0
     assert "Example: terminal-gym report" in result.output
+
+
+def test_without_matplotlib_the_reports_are_written_and_say_so(app, tmp_path, monkeypatch):
+    import sys
+
+    save_trajectories([graded(1.0), graded(0.0)], tmp_path / "run.jsonl")
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib fails
+    result = CliRunner().invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "plots need matplotlib" in result.stderr
+    out = tmp_path / "report"
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.md", "summary.json"]
+    assert "plots need matplotlib" in (out / "report.md").read_text()
+    assert "<img" not in (out / "report.html").read_text()
