@@ -584,7 +584,8 @@ body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;margin:0 auto;max-w
 h1{font-size:1.4rem;margin:.2rem 0}h2{font-size:1.1rem;margin:1.4rem 0 .5rem}
 pre{white-space:pre-wrap;word-break:break-word;margin:0;font:12px/1.4 ui-monospace,monospace}
 .meta{color:#59636e;font-size:.9rem}.meta b{color:#1f2328}
-#instruction pre{background:#f6f8fa;border:1px solid #d1d9e0;border-radius:6px;padding:.7rem}
+#instruction pre{background:#f6f8fa;border:1px solid #d1d9e0;border-radius:6px;padding:.7rem;
+ max-height:13em;overflow:auto;resize:vertical}
 table{border-collapse:collapse;width:100%;font-size:.85rem}
 th,td{border-bottom:1px solid #d1d9e0;padding:.35rem .45rem;text-align:left;vertical-align:top}
 th{background:#f6f8fa}td.num{text-align:right;white-space:nowrap}
@@ -596,7 +597,7 @@ th{background:#f6f8fa}td.num{text-align:right;white-space:nowrap}
 .bad{color:#cf222e;font-weight:600}tr.task-step td{background:#ddf4ff;font-weight:600}
 .reward{font-size:1.2rem;font-weight:700}.reward.ok{color:#1a7f37}.reward.fail{color:#cf222e}
 details summary{cursor:pointer;color:#0969da}
-#player{max-width:100%}
+#player{max-width:960px}
 """
 
 _INIT = """
