@@ -11,6 +11,9 @@ Selection (:mod:`~terminal_gym.data.select`):
 Report (:mod:`~terminal_gym.data.report`):
     :func:`summarize`, :func:`format_table`, :func:`plot_distributions`,
     :func:`write_report`, :func:`oracle_trajectories`, :func:`split_script`.
+Replay (:mod:`~terminal_gym.data.replay`):
+    :func:`to_cast` (asciicast v2), :func:`to_html` (a self-contained page with
+    asciinema-player), :func:`play` (in a terminal).
 
 Example::
 
@@ -29,6 +32,7 @@ from terminal_gym.data.export import (
     to_parquet,
     validate_atif,
 )
+from terminal_gym.data.replay import play, to_cast, to_html
 from terminal_gym.data.report import (
     format_table,
     oracle_trajectories,
@@ -60,6 +64,7 @@ __all__ = [
     "load_trajectories",
     "metrics",
     "oracle_trajectories",
+    "play",
     "plot_distributions",
     "rank",
     "save_atif",
@@ -68,8 +73,10 @@ __all__ = [
     "split_script",
     "summarize",
     "to_atif",
+    "to_cast",
     "to_chat_jsonl",
     "to_chat_messages",
+    "to_html",
     "to_parquet",
     "validate_atif",
     "write_report",
