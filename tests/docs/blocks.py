@@ -27,7 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
-LANGUAGES = frozenset({"python", "bash", "sh", "console", "toml", "json", "yaml", "dockerfile", "text"})
+LANGUAGES = frozenset(
+    {"python", "bash", "sh", "console", "toml", "json", "yaml", "dockerfile", "text"}
+)
 SHELL = frozenset({"bash", "sh", "console"})
 ANNOTATION_WORDS = frozenset({"dry-run", "after-merge", "task"})
 

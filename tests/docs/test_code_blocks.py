@@ -54,9 +54,7 @@ _PAGE_RESULTS: dict[str, dict[str, Any]] = {}
 def _verbs(block: Block) -> set[str]:
     if block.lang not in SHELL:
         return set()
-    return {
-        verb[0] for argv in simple_commands(shell_script(block)) if (verb := cli_verb(argv))
-    }
+    return {verb[0] for argv in simple_commands(shell_script(block)) if (verb := cli_verb(argv))}
 
 
 def _param(block: Block) -> Any:
@@ -190,9 +188,7 @@ def _run_page(page: str, tmp_path: Path) -> dict[str, Any]:
     ]
     spec, out = tmp_path / "blocks.json", tmp_path / "results.json"
     spec.write_text(json.dumps(runnable))
-    proc = _run(
-        [sys.executable, "-c", _DRIVER, str(spec), str(out)], _workdir(tmp_path), TIMEOUT
-    )
+    proc = _run([sys.executable, "-c", _DRIVER, str(spec), str(out)], _workdir(tmp_path), TIMEOUT)
     results: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {}
     results["_output"] = f"\n--- output (exit {proc.returncode}):\n{proc.stdout[-4000:]}"
     return results
@@ -216,8 +212,8 @@ def _check_shell(block: Block, request: pytest.FixtureRequest, tmp_path: Path) -
 
 
 _BUILTINS = frozenset(
-    "cd export echo source . set true for do done if then else elif fi while until case "
-    "esac [ [[ { } ! exit".split()
+    {"cd", "export", "echo", "source", ".", "set", "true", "for", "do", "done", "if", "then"}
+    | {"else", "elif", "fi", "while", "until", "case", "esac", "[", "[[", "{", "}", "!", "exit"}
 )
 
 
@@ -227,7 +223,9 @@ def _check_program(block: Block, argv: list[str], workdir: Path) -> None:
         return
     if (verb := cli_verb(argv)) is not None:
         proc = _run([sys.executable, "-m", "terminal_gym.cli", *verb, "--help"], workdir, 60)
-        assert proc.returncode == 0, f"{block.id}: terminal-gym {' '.join(verb)} --help:\n{proc.stdout}"
+        assert proc.returncode == 0, (
+            f"{block.id}: terminal-gym {' '.join(verb)} --help:\n{proc.stdout}"
+        )
     elif program == "make":
         targets = [a for a in argv[1:] if not a.startswith("-") and "=" not in a]
         proc = _run(["make", "-n", "-C", str(ROOT), *targets], workdir, 60)
@@ -241,10 +239,12 @@ def _check_program(block: Block, argv: list[str], workdir: Path) -> None:
             if a.startswith("terminal-gym[")
             for e in a.removeprefix("terminal-gym[").rstrip("]").split(",")
         }
-        known = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"])
+        project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+        known = set(project["optional-dependencies"])
         assert extras <= known, f"{block.id}: unknown extras {sorted(extras - known)}"
     else:
-        path = os.pathsep.join([str(workdir / "bin"), str(Path(sys.executable).parent), os.environ["PATH"]])
+        bins = [str(workdir / "bin"), str(Path(sys.executable).parent), os.environ["PATH"]]
+        path = os.pathsep.join(bins)
         assert shutil.which(program, path=path), f"{block.id}: {program} is not installed"
 
 
@@ -279,5 +279,9 @@ def _run(argv: list[str], cwd: Path, timeout: float) -> subprocess.CompletedProc
             timeout=timeout,
         )
     except subprocess.TimeoutExpired as exc:
-        out = exc.stdout if isinstance(exc.stdout, str) else (exc.stdout or b"").decode(errors="replace")
+        out = (
+            exc.stdout
+            if isinstance(exc.stdout, str)
+            else (exc.stdout or b"").decode("utf-8", "replace")
+        )
         pytest.fail(f"{argv[:3]} ran past {timeout}s:\n{out[-3000:]}")
