@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 #   make test PIP_ARGS="--extra-index-url https://download.pytorch.org/whl/cpu"
 PIP_ARGS ?=
 
-.PHONY: setup images demo test lint bench clean
+.PHONY: setup images demo test lint bench docs serve-docs clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,5 +42,12 @@ bench: images
 	$(BIN)/python benchmarks/step_latency.py --json benchmarks/results/step_latency.json; \
 	$(BIN)/python benchmarks/throughput.py
 
+# The documentation site (mkdocs.yml, docs/); --strict: a broken link is an error.
+docs: setup
+	$(BIN)/mkdocs build --strict --site-dir site
+
+serve-docs: setup
+	$(BIN)/mkdocs serve
+
 clean:
-	rm -rf $(VENV) *.egg-info
+	rm -rf $(VENV) *.egg-info site
