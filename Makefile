@@ -26,6 +26,7 @@ images: setup
 demo: images
 	$(BIN)/terminal-gym demo
 
+# The browser test of the replay page needs: apt-get install -y chromium chromium-driver
 test: images lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
