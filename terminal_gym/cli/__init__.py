@@ -38,63 +38,21 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from typing import Any
 
 from terminal_gym.cli.app import app  # the Typer app (this name hides the module app.py)
-from terminal_gym.errors import TerminalGymError
 
 __all__ = ["app", "main"]
 
-PROG = "terminal-gym"
-
-
-def _one_line(text: object) -> str:
-    return " ".join(str(text).split())
-
-
-def _usage_error(exc: Any) -> int:
-    """A click usage error as one line on stderr; its exit code (2)."""
-    ctx = getattr(exc, "ctx", None)
-    where = ctx.command_path if ctx is not None else PROG
-    hint = f" (see '{where} --help')" if ctx is not None else ""
-    print(f"{where}: error: {_one_line(exc.format_message())}{hint}", file=sys.stderr)
-    return int(getattr(exc, "exit_code", 2) or 2)
-
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``terminal-gym ARGV`` (default ``sys.argv[1:]``); return the exit status."""
-    import typer
+    """Run ``terminal-gym ARGV`` (default ``sys.argv[1:]``); return the exit status.
+
+    Errors never escape as tracebacks: see :class:`~terminal_gym.cli.app.TerminalGymGroup`.
+    """
     import typer.main
 
-    from terminal_gym.cli.app import debug_requested, set_debug
+    from terminal_gym.cli.app import PROG
 
-    set_debug(False)
-    command = typer.main.get_command(app)
     args = list(sys.argv[1:] if argv is None else argv)
-    try:
-        result = command.main(args=args, prog_name=PROG, standalone_mode=False)
-    except typer.TyperException as exc:  # click's usage errors (typer vendors click)
-        if type(exc).__name__ == "NoArgsIsHelpError":
-            return 2  # `terminal-gym tasks`: the group's help is already printed
-        return _usage_error(exc)
-    except typer.Abort:
-        print(f"{PROG}: aborted", file=sys.stderr)
-        return 130
-    except typer.Exit as exc:
-        return int(exc.exit_code)
-    except TerminalGymError as exc:
-        print(f"{PROG}: {type(exc).__name__}: {_one_line(exc)}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
-    except Exception as exc:
-        if debug_requested():
-            raise
-        print(
-            f"{PROG}: internal error: {type(exc).__name__}: {_one_line(exc)} "
-            f"(run with --debug or TERMINAL_GYM_DEBUG=1 for the traceback)",
-            file=sys.stderr,
-        )
-        return 1
-    return result if isinstance(result, int) else 0
+    command = typer.main.get_command(app)
+    return int(command.main(args=args, prog_name=PROG, standalone_mode=False))

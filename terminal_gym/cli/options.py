@@ -175,6 +175,8 @@ def resolve_tasks(
             found = TaskSet.from_source(item, skip_invalid=skip_invalid)
             tasks.extend(found)
             errors.extend(found.errors)
+        elif "/" in item or item.startswith("."):  # meant as a path
+            raise TaskFormatError(item, "no such task directory")
         elif (task := find_task(item)) is not None:
             tasks.append(task)
         elif is_task_dir(builtin_dir() / item):

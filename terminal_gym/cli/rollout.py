@@ -320,8 +320,7 @@ def register(app: typer.Typer) -> None:
     """Add ``rollout`` and ``soak`` to ``app``."""
     app.command(
         "rollout",
-        epilog="Example: terminal-gym rollout family:csv-aggregate --agent oracle "
-        "--episodes 4 --out runs/oracle.jsonl",
+        epilog="Example: terminal-gym rollout family:csv-aggregate --episodes 4 --out o.jsonl",
     )(rollout)
     app.command(
         "soak", epilog="Example: terminal-gym soak --episodes 200 --parallel 4 --backend docker"
