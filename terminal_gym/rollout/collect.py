@@ -268,8 +268,10 @@ class _Sink:
         skipped: int,
         progress: bool,
         fsync: bool,
+        on_trajectory: Callable[[Trajectory], None] | None = None,
     ):
         self.out = out
+        self.on_trajectory = on_trajectory
         self.summary_path = out.with_name(out.stem + ".summary.json") if out else None
         self.done = done
         self.planned, self.skipped = planned, skipped
@@ -353,6 +355,8 @@ class _Sink:
                 )
             if not _failed(trajectory) and self._group_complete(spec):
                 self._write_summary()
+            if self.on_trajectory is not None:
+                self.on_trajectory(trajectory)
 
     def _group_complete(self, spec: EpisodeSpec) -> bool:
         return all(
@@ -462,6 +466,7 @@ def collect(
     source: str | None = None,
     progress: bool = False,
     fsync: bool = False,
+    on_trajectory: Callable[[Trajectory], None] | None = None,
 ) -> RolloutResult:
     """Play the episodes of a plan (see the module docstring) and stream them to ``out``.
 
@@ -490,6 +495,8 @@ def collect(
         source: the trajectories' ``source`` (default: the agent's name).
         progress: show a live progress bar on stderr (episodes, mean reward, episodes/s).
         fsync: ``fsync`` the output after every episode.
+        on_trajectory: called with each episode's trajectory as it finishes (under the
+            output's lock: keep it quick); the CLI drives its progress bar with it.
 
     Raises:
         CollectError: bad input (no tasks, an unknown agent, an unwritable output).
@@ -515,7 +522,7 @@ def collect(
         except (OSError, ValueError) as exc:
             raise CollectError(f"cannot resume from {path}: {exc}") from None
     todo = [s for s in specs if s.key not in done or _failed(done[s.key])]
-    sink = _Sink(path, done, len(specs), len(specs) - len(todo), progress, fsync)
+    sink = _Sink(path, done, len(specs), len(specs) - len(todo), progress, fsync, on_trajectory)
 
     factory = RolloutEnvFactory(
         env_id, {"tasks": taskset, **dict(env_kwargs or {})}, reply_format=reply_format

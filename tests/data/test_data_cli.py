@@ -1,24 +1,20 @@
-"""`terminal-gym egs report` (terminal_gym.data.cli)."""
+"""`terminal-gym egs report` (terminal_gym.cli.egs)."""
 
 from __future__ import annotations
 
-import argparse
 import json
 
 import pytest
 
+from terminal_gym.cli import main
 from terminal_gym.data import save_trajectories
-from terminal_gym.data.cli import add_parser
 from tests.data.samples import trajectory
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def run(argv):
-    parser = argparse.ArgumentParser(prog="terminal-gym")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
+    return main(argv)
 
 
 def test_egs_report(tmp_path, capsys):
@@ -41,20 +37,15 @@ def test_egs_report_oracle_json_no_plot(tmp_path, capsys):
     assert "plot" not in data["paths"] and not (out / "tor_reward.png").exists()
 
 
-def test_egs_report_needs_input(tmp_path):
-    from terminal_gym.errors import TerminalGymError
-
-    with pytest.raises(TerminalGymError):
-        run(["egs", "report", "--out", str(tmp_path)])
+def test_egs_report_needs_input(tmp_path, capsys):
+    assert run(["egs", "report", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "no trajectories" in err and len(err.strip().splitlines()) == 1
 
 
 def test_wired_into_the_main_cli(tmp_path):
-    from terminal_gym import cli
+    from terminal_gym.cli import app
 
-    parser = cli.build_parser()
-    try:
-        args = parser.parse_args(["egs", "report", "--oracle", "--out", str(tmp_path)])
-    except SystemExit:
-        pytest.skip("terminal_gym.cli does not call terminal_gym.data.cli.add_parser yet")
-    assert args.func.__module__ == "terminal_gym.data.cli"
-    assert cli.main(["egs", "report", "--oracle", "--no-plot", "--out", str(tmp_path)]) == 0
+    (group,) = (g for g in app.registered_groups if g.name == "egs")
+    assert group.typer_instance is not None
+    assert run(["egs", "report", "--oracle", "--no-plot", "--out", str(tmp_path)]) == 0

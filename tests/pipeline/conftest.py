@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import shutil
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -14,16 +13,10 @@ COUNT_ERRORS = FIXTURES / "count-errors"
 
 
 def cli(argv: list[str]) -> int:
-    """Run ``terminal-gym ARGV`` through a parser holding only the ``tasks`` commands.
+    """Run ``terminal-gym ARGV`` (the ``tasks`` commands live in ``terminal_gym.cli.build``)."""
+    from terminal_gym.cli import main
 
-    (The main parser wires them in with the same :func:`add_parser`.)
-    """
-    from terminal_gym.pipeline.cli import add_parser
-
-    parser = argparse.ArgumentParser(prog="terminal-gym")
-    add_parser(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return int(args.func(args))
+    return main(argv)
 
 
 @pytest.fixture

@@ -28,9 +28,9 @@ def free_port() -> int:
         (["--agent", "llm", "--model", "m", "--llm-url", "ftp://host/v1"], "http:// or https://"),
         (["--agent", "llm", "--model", "m", "--llm-url", "URL"], "http:// or https://"),
         (["--agent", "null", "--model", "m"], "are for --agent llm"),
-        (["--episodes", "0"], "--episodes must be at least 1"),
-        (["--workers", "0"], "--workers must be at least 1"),
-        (["--task-that-is-not-a-flag"], "unrecognized arguments"),
+        (["--episodes", "0"], "Invalid value for '--episodes'"),
+        (["--workers", "0"], "Invalid value for '--workers'"),
+        (["--task-that-is-not-a-flag"], "No such option: --task-that-is-not-a-flag"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, monkeypatch, argv, message):
@@ -42,6 +42,7 @@ def test_bad_arguments_exit_2_with_one_line(tmp_path, capsys, monkeypatch, argv,
     assert exc_info.value.code == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_unreachable_endpoint_exits_2(tmp_path, capsys):
@@ -74,4 +75,4 @@ def test_unknown_agent_is_a_usage_error():
         timeout=120,
     )
     assert proc.returncode == 2
-    assert "invalid choice: 'gpt'" in proc.stderr and "Traceback" not in proc.stderr
+    assert "'gpt' is not one of" in proc.stderr and "Traceback" not in proc.stderr
