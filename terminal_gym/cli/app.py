@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from terminal_gym.cli import build, egs, images, rollout, tasks
+from terminal_gym.cli import build, egs, images, replay, report, rollout, tasks
 
 __all__ = ["PROG", "TerminalGymGroup", "app", "debug_requested", "set_debug"]
 
@@ -143,12 +143,6 @@ def _root(
     set_debug(debug)
 
 
-for _module in (tasks, images, rollout, build, egs):
+for _module in (tasks, images, rollout, build, egs, replay, report):
     _module.register(app)
 
-# -- verbs of other modules ------------------------------------------------------------
-# LEAD: wire the verbs written on other branches here, once merged, e.g.
-#     from terminal_gym.cli import doctor, play, replay, report
-#     for _module in (doctor, play, replay, report):
-#         _module.register(app)
-# -------------------------------------------------------------------------------------

@@ -20,11 +20,9 @@ __all__ = ["register", "replay"]
 
 _HELP = """Replay a recorded episode (a trajectory JSONL file).
 
-With neither --html nor --cast, plays the episode in this terminal. A file may hold
-several episodes: --episode N picks one (from 1; default the first).
-
-Example: terminal-gym replay runs/episode.jsonl --html replay.html --cast replay.cast
-"""
+With neither --html nor --cast, plays the episode in this terminal. A file may hold several episodes: --episode N picks one (from 1; default the first).
+"""  # noqa: E501 (typer keeps a paragraph's line breaks)
+_EXAMPLE = "Example: terminal-gym replay runs/episode.jsonl --html replay.html --cast replay.cast"
 
 
 def _fail(message: str) -> typer.Exit:
@@ -104,4 +102,4 @@ replay.__doc__ = _HELP
 
 def register(app: typer.Typer) -> None:
     """Add ``replay`` to ``app`` (the root ``terminal-gym`` app)."""
-    app.command("replay", help=_HELP)(replay)
+    app.command("replay", help=_HELP, epilog=_EXAMPLE)(replay)

@@ -41,11 +41,11 @@ def report(
         ),
     ] = None,
 ) -> None:
-    """Summarise a run: success by task, category, difficulty and family, the TOR and
-    episode-length distributions, failures by cause and wall time, into report.md,
-    report.html (self-contained), PNG plots and summary.json.
+    """Summarise a run: success by group, TOR, lengths, failure causes, wall time.
 
-    Example: terminal-gym report runs/ --out runs/report
+    Reads a rollout directory (trajectory JSONL) or a validation directory
+    (validate.json) and writes report.md, a self-contained report.html, PNG plots
+    and summary.json.
     """
     from terminal_gym.data.run_report import write_run_report
     from terminal_gym.data.summary import summarize_dir
@@ -56,10 +56,12 @@ def report(
         summary = summarize_dir(directory, tasks=tasks)
         written = write_run_report(summary, out if out is not None else directory / "report")
     except TerminalGymError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        typer.echo(f"terminal-gym report: error: {exc}", err=True)
         raise typer.Exit(2) from None
     except OSError as exc:
-        typer.echo(f"error: cannot write the report: {exc.strerror or exc}", err=True)
+        typer.echo(
+            f"terminal-gym report: error: cannot write the report: {exc.strerror or exc}", err=True
+        )
         raise typer.Exit(2) from None
     if written["note"]:
         typer.echo(f"warning: {written['note']}", err=True)
@@ -85,4 +87,9 @@ def report(
 
 def register(app: typer.Typer) -> None:
     """Add the ``report`` command to ``app``."""
-    app.command("report", help=report.__doc__)(report)
+    summary, _, rest = (report.__doc__ or "").partition("\n\n")
+    app.command(
+        "report",
+        help=f"{summary}\n\n{' '.join(rest.split())}",
+        epilog="Example: terminal-gym report runs/ --out runs/report",
+    )(report)

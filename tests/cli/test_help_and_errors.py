@@ -27,7 +27,7 @@ def test_the_verbs_are_all_there():
     verbs = {" ".join(p) for p in ALL}
     for verb in (
         "list", "run", "validate", "families", "demo", "images bootstrap", "reap",
-        "rollout", "soak", "tasks build", "tasks verify", "egs report",
+        "rollout", "soak", "tasks build", "tasks verify", "egs report", "replay", "report",
     ):  # fmt: skip
         assert verb in verbs
 

@@ -329,7 +329,9 @@ def test_empty_directory_exits_2_with_one_line(app, tmp_path):
 def test_missing_directory_exits_2(app, tmp_path):
     result = CliRunner().invoke(app, ["report", str(tmp_path / "nope")])
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"error: {tmp_path / 'nope'}: not a directory"
+    assert (
+        result.stderr.strip() == f"terminal-gym report: error: {tmp_path / 'nope'}: not a directory"
+    )
 
 
 def test_malformed_jsonl_line_exits_2_naming_file_and_line(app, tmp_path):
@@ -339,7 +341,9 @@ def test_malformed_jsonl_line_exits_2_naming_file_and_line(app, tmp_path):
     result = CliRunner().invoke(app, ["report", str(tmp_path)])
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith(f"error: {path}:3: not JSON"), result.stderr
+    assert len(lines) == 1 and lines[0].startswith(
+        f"terminal-gym report: error: {path}:3: not JSON"
+    ), result.stderr
 
 
 def test_bad_record_names_its_line_too(tmp_path):
@@ -360,7 +364,9 @@ def test_malformed_validate_json_exits_2(app, tmp_path):
     (tmp_path / "validate.json").write_text('{"tasks": [\n{"task_id": "a",}\n]}')
     result = CliRunner().invoke(app, ["report", str(tmp_path)])
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"error: {tmp_path / 'validate.json'}:2: not JSON")
+    assert result.stderr.startswith(
+        f"terminal-gym report: error: {tmp_path / 'validate.json'}:2: not JSON"
+    )
     (tmp_path / "validate.json").write_text('{"tasks": [{"verified": true}]}')
     result = CliRunner().invoke(app, ["report", str(tmp_path)])
     assert result.exit_code == 2 and "tasks[0]" in result.stderr
