@@ -210,7 +210,9 @@ def _verifier_reason(verifier: Mapping[str, Any]) -> str:
         return f"verifier: {len(failed)} of {len(tests)} tests failed ({shown})"
     tail = str(verifier.get("output_tail") or "").strip().splitlines()
     last = f": {_one_line(tail[-1], 200)}" if tail else ""
-    return f"verifier: exited {verifier.get('exit_code')}{last}"
+    reward = verifier.get("reward")
+    score = f"reward {reward:g}, " if isinstance(reward, (int, float)) else ""
+    return f"verifier: {score}tests exited {verifier.get('exit_code')}{last}"
 
 
 def _why_oracle_failed(run: _Run) -> str:
@@ -271,7 +273,7 @@ def validate_task(env: gym.Env, task_id: str) -> Validation:
     elif oracle_steps is not None:
         problems += _oracle_step_problems(base, task_id, oracle_steps)
         if problems:
-            problems.append(f"oracle: {_why_oracle_failed(oracle)}")
+            problems[0] += f": {_why_oracle_failed(oracle)}"
     elif oracle.result.reward != 1.0:
         problems.append(
             f"oracle scored {oracle.result.reward:g}, not 1: {_why_oracle_failed(oracle)}"
