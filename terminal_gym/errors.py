@@ -59,7 +59,35 @@ class BackendUnavailableError(SandboxError):
 
 
 class ImageBuildError(SandboxError):
-    """A task image could not be built (bad Dockerfile, missing base image, timeout)."""
+    """A task image could not be built (bad Dockerfile, missing base image, timeout).
+
+    Attributes:
+        summary: the message's first line (what failed).
+        build_log: the failed ``docker build``'s log (its tail, without ANSI colour
+            codes), when a build ran; the message ends with it, once.
+        seconds: how long the failed build ran, when one did.
+    """
+
+    def __init__(self, message: str, *, build_log: str | None = None, seconds: float | None = None):
+        super().__init__(message)
+        self.summary = message.split("\n", 1)[0]
+        self.build_log = build_log
+        self.seconds = seconds
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Picklable with its attributes (Ray ships errors between processes).
+        return _rebuild_image_error, (type(self), str(self), self.build_log, self.seconds)
+
+
+class ImageUnavailableError(ImageBuildError):
+    """A base image is not present, cannot be pulled, and no local base stands in for it:
+    the message says what is missing and what would fix it."""
+
+
+def _rebuild_image_error(
+    cls: type[ImageBuildError], message: str, build_log: str | None, seconds: float | None
+) -> ImageBuildError:
+    return cls(message, build_log=build_log, seconds=seconds)
 
 
 class UnsupportedTaskError(SandboxError):

@@ -16,6 +16,9 @@ Infrastructure failures never masquerade as agent failures: they end the episode
 A task's ``[environment.healthcheck]`` must pass before ``reset`` returns
 (``info["healthcheck"]``: its probes and seconds); one that never passes is an
 infrastructure failure, raised as at a sandbox that fails to start.
+A Docker image whose base was replaced by a local stand-in says so at ``reset``:
+``info["image_substitution"]`` (original, substitute, differences) and
+``info["image_map_unmatched"]`` (see :class:`terminal_gym.sandbox.images.ImageInfo`).
 
 Multi-step tasks (Harbor ``[[steps]]``) run all their steps in one sandbox. Before each
 step its ``workdir/`` is copied into the working directory, its ``setup.sh`` runs and its
@@ -348,6 +351,7 @@ class TerminalLegoEnv(gym.Env[dict[str, Any], str]):
             "reset_duration": self._started - started,
             "pooled": pooled,
             "env_error": False,
+            **getattr(self.sandbox, "image_notes", {}),  # image substitutions, if any
             **info,
         }
         return obs, info

@@ -75,7 +75,7 @@ from terminal_gym.sandbox.base import (
     tar_path,
 )
 from terminal_gym.sandbox.ca import find_ca_bundle
-from terminal_gym.sandbox.images import ensure_image
+from terminal_gym.sandbox.images import ImageInfo, prepare_image
 from terminal_gym.sandbox.substitute import parse_image_map
 from terminal_gym.sandbox.toolchain import MOUNT, Toolchain, ensure_toolchain
 from terminal_gym.tasks.spec import Task
@@ -236,7 +236,7 @@ class DockerBackend:
         self.tmpfs = dict(tmpfs or {})
         self.image_map = parse_image_map(image_map)
         self.ca_bundle = find_ca_bundle(ca_bundle)
-        self._images: dict[str, str] = {}
+        self._images: dict[str, ImageInfo] = {}
         # One build of an image at a time per task in this process (threads of a pool,
         # envs of a thread pool); across processes, ensure_image takes a file lock.
         self._prepare_locks: dict[str, threading.Lock] = {}
@@ -264,35 +264,49 @@ class DockerBackend:
         return None
 
     def prepare(self, task: Task) -> str:
-        """Build (or find) the task's image; return its name.
+        """Build (or find) the task's image; return its name (:meth:`image_info` says
+        what preparing it did).
 
         Raises:
             ImageBuildError: the build failed (the message ends with the build log).
             BackendUnavailableError: the daemon does not answer.
         """
-        env = task.environment
+        return self._prepare(task).image
+
+    def image_info(self, task: Task) -> ImageInfo | None:
+        """What preparing ``task``'s image did in this backend (how long it took, whether
+        it was built, what was substituted), once :meth:`prepare` succeeded."""
+        return self._images.get(self._image_key(task))
+
+    @staticmethod
+    def _image_key(task: Task) -> str:
         # A separate verifier's environment is another image of the same task.
-        key = f"{task.id if task.path is None else task.path}|{env.dockerfile}|{env.docker_image}"
-        image = self._images.get(key)
-        if image is not None:
-            return image
+        env = task.environment
+        return f"{task.id if task.path is None else task.path}|{env.dockerfile}|{env.docker_image}"
+
+    def _prepare(self, task: Task) -> ImageInfo:
+        key = self._image_key(task)
+        info = self._images.get(key)
+        if info is not None:
+            return info
         with self._locks_lock:
             lock = self._prepare_locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self._images:  # not built by the thread that held the lock
                 try:
-                    self._images[key] = ensure_image(
+                    self._images[key] = prepare_image(
                         self.client, task, image_map=self.image_map, ca_bundle=self.ca_bundle
                     )
                 except _UNREACHABLE as exc:
                     raise _unreachable(exc) from exc
-                except docker.errors.DockerException as exc:  # one ensure_image did not wrap
+                except docker.errors.DockerException as exc:  # one prepare_image did not wrap
                     raise SandboxError(f"preparing task {task.id!r} failed: {exc}") from exc
         return self._images[key]
 
     def create(self, task: Task) -> DockerSandbox:
         _remove_unremoved()
-        image = self.prepare(task)
+        prepared = self._prepare(task)
+        image = prepared.image
         listing = self._programs.get(image)
         sandbox = DockerSandbox(
             self.client,
@@ -321,6 +335,7 @@ class DockerBackend:
         except BaseException:
             sandbox.close()
             raise
+        sandbox.image_notes = prepared.notes()
         return sandbox
 
     def _find_toolchain(self) -> None:
@@ -379,6 +394,9 @@ class DockerSandbox:
         self._toolchain = toolchain
         self.toolchain = toolchain.bin if toolchain is not None else None
         self._closed = False
+        #: What the env adds to ``reset``'s info about the image (substitutions, image
+        #: map keys that matched nothing): :meth:`ImageInfo.notes`.
+        self.image_notes: dict[str, Any] = {}
         self._snapshots: list[str] = []
         self._bin_listing = bin_listing
         self._tmpfs = dict(tmpfs or {})

@@ -26,17 +26,31 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from terminal_gym.errors import ImageBuildError
+from terminal_gym.errors import ImageBuildError, ImageUnavailableError
+from terminal_gym.output import strip_ansi
 from terminal_gym.sandbox import ca
-from terminal_gym.sandbox.bootstrap import BASE_IMAGES, PYTHON_IMAGE
+from terminal_gym.sandbox.bootstrap import (
+    BASE_IMAGES,
+    LABEL_PYTHON,
+    LABEL_RELEASE,
+    LABEL_SUITES,
+    PYTHON_IMAGE,
+    PYTHON_PACKAGES,
+)
 from terminal_gym.sandbox.substitute import (
     DEFAULT_MAP_VAR,
+    BaseFacts,
     base_images,
     default_substitute,
+    map_lookup,
     rewrite_dockerfile,
+    substitution_differences,
+    unavailable_message,
+    unmatched_keys,
 )
 from terminal_gym.sandbox.toolchain import cache_dir
 from terminal_gym.sandbox.verifier_tools import (
@@ -119,6 +133,38 @@ def _have_image(client: docker.DockerClient, name: str) -> bool:
     return _image_id(client, name) is not None
 
 
+@dataclass
+class ImageInfo:
+    """What preparing a task's image did (:func:`prepare_image`).
+
+    Attributes:
+        image: the image to run the task in.
+        built: whether a ``docker build`` ran (else the image was cached or given).
+        seconds: how long preparing it took, the build included.
+        substitutions: one ``{"original", "substitute", "by", "differences"}`` per base
+            image replaced (``by``: ``"image_map"`` or ``"default"``; ``differences``:
+            what the substitute lacks or has otherwise, :func:`substitution_differences
+            <terminal_gym.sandbox.substitute.substitution_differences>`).
+        unmatched_map_keys: image-map keys that named no ``FROM`` of the task.
+    """
+
+    image: str
+    built: bool = False
+    seconds: float = 0.0
+    substitutions: list[dict[str, Any]] = field(default_factory=list)
+    unmatched_map_keys: list[str] = field(default_factory=list)
+
+    def notes(self) -> dict[str, Any]:
+        """The env ``info`` entries for an episode on this image: ``image_substitution``
+        and ``image_map_unmatched``, each only when non-empty."""
+        out: dict[str, Any] = {}
+        if self.substitutions:
+            out["image_substitution"] = [dict(s) for s in self.substitutions]
+        if self.unmatched_map_keys:
+            out["image_map_unmatched"] = list(self.unmatched_map_keys)
+        return out
+
+
 def ensure_image(
     client: docker.DockerClient,
     task: Task,
@@ -129,7 +175,36 @@ def ensure_image(
     default_substitutes: bool | None = None,
     verifier_tools: bool | None = None,
 ) -> str:
-    """Return the image to run ``task`` in, building it if needed.
+    """Return the image to run ``task`` in, building it if needed (:func:`prepare_image`,
+    which also says what it substituted)."""
+    return prepare_image(
+        client,
+        task,
+        image_map=image_map,
+        ca_bundle=ca_bundle,
+        log=log,
+        default_substitutes=default_substitutes,
+        verifier_tools=verifier_tools,
+    ).image
+
+
+def prepare_image(
+    client: docker.DockerClient,
+    task: Task,
+    *,
+    image_map: Mapping[str, str] | None = None,
+    ca_bundle: Path | None = None,
+    log: Callable[[str], None] | None = None,
+    default_substitutes: bool | None = None,
+    verifier_tools: bool | None = None,
+) -> ImageInfo:
+    """Find or build the image to run ``task`` in; say what was substituted.
+
+    Image references are compared without Docker Hub mirrors
+    (``public.ecr.aws/docker/library/``, ``mirror.gcr.io/library/``, ``docker.io/``...);
+    an ``image_map`` key without a digest names the image with any digest
+    (:func:`terminal_gym.sandbox.substitute.map_lookup`), and a key that names no
+    ``FROM`` of the task is logged (warning) and listed in ``unmatched_map_keys``.
 
     Args:
         image_map: explicit ``FROM`` substitutions (always applied).
@@ -141,13 +216,16 @@ def ensure_image(
             the offline verifier tooling (default: on unless
             ``TERMINAL_GYM_VERIFIER_TOOLS=0``); skipped, with a log line, when the
             tooling cannot be built.
-        log: receives build notes (substitutions, tooling, build time); they also go
-            to the ``terminal_gym.sandbox.images`` logger.
+        log: receives build notes (substitutions and how they differ, tooling, build
+            time); they also go to the ``terminal_gym.sandbox.images`` logger.
 
     Raises:
-        ImageBuildError: the build failed; when a base image is missing and cannot be
-            pulled, the message names ``terminal-gym images bootstrap`` and the image map.
+        ImageUnavailableError: a base image is absent, cannot be pulled and has no
+            local substitute; the message says what is missing and what would fix it.
+        ImageBuildError: the build failed (``build_log`` and ``seconds`` say how); a
+            missing local base image names ``terminal-gym images bootstrap``.
     """
+    started = time.monotonic()
 
     def note(message: str) -> None:
         logger.warning(message)
@@ -160,28 +238,46 @@ def ensure_image(
     if spec.dockerfile is None or spec.context_dir is None:
         if spec.docker_image is None:
             raise ImageBuildError(f"task {task.id!r} has neither a Dockerfile nor a docker_image")
-        image = image_map.get(spec.docker_image, spec.docker_image)
-        if substitutes_on and image not in image_map.values():
+        info = ImageInfo(spec.docker_image)
+        info.unmatched_map_keys = _unmatched(task.id, image_map, [spec.docker_image], note)
+        found = map_lookup(image_map, spec.docker_image)
+        image = spec.docker_image if found is None else found[1]
+        if found is not None:
+            info.substitutions.append(_record(client, spec.docker_image, image, "image_map"))
+        elif substitutes_on:
             substitute = _substitute_if_missing(client, image, task.id)
             if substitute is not None:
                 note(_substitution_note(task.id, image, substitute))
+                info.substitutions.append(_record(client, image, substitute, "default"))
                 image = substitute
-        _ensure_base(client, image, task.id)
-        return image
+        _ensure_base(client, image, task.id, spec.docker_image, substitutes_on)
+        info.image = image
+        _say_differences(task.id, info, note)
+        info.seconds = time.monotonic() - started
+        return info
     original = spec.dockerfile.read_text()
+    originals = base_images(original)
+    info = ImageInfo("")
+    info.unmatched_map_keys = _unmatched(task.id, image_map, originals, note)
     substitutes: dict[str, str] = {}
-    if substitutes_on:
-        for base in base_images(rewrite_dockerfile(original, image_map)):
-            if base in image_map.values():
-                continue  # an explicit map's target is used as given
-            substitute = _substitute_if_missing(client, base, task.id)
-            if substitute is not None:
-                substitutes[base] = substitute
-                note(_substitution_note(task.id, base, substitute))
+    for base in originals:
+        found = map_lookup(image_map, base)
+        if found is not None:  # an explicit map's target is used as given
+            info.substitutions.append(_record(client, base, found[1], "image_map"))
+            continue
+        if not substitutes_on:
+            continue
+        substitute = _substitute_if_missing(client, base, task.id)
+        if substitute is not None:
+            substitutes[base] = substitute
+            note(_substitution_note(task.id, base, substitute))
+            info.substitutions.append(_record(client, base, substitute, "default"))
     effective = {**image_map, **substitutes}
+    rewritten_bases = base_images(rewrite_dockerfile(original, effective))
     tools = None
     if _flag(VERIFIER_TOOLS_VAR, verifier_tools) and any(
-        effective.get(base) in BASE_IMAGES for base in base_images(original)
+        new != old and new in BASE_IMAGES
+        for old, new in zip(originals, rewritten_bases, strict=False)
     ):
         tools = ensure_verifier_tools(client, ca_bundle=ca_bundle, log=note)
     rewritten = rewrite_dockerfile(
@@ -190,16 +286,73 @@ def ensure_image(
         each_stage=ca.trust_instructions() if ca_bundle is not None else (),
         final_stage=copy_instructions(tools) if tools is not None else (),
     )
-    base_ids = [_ensure_base(client, base, task.id) for base in base_images(rewritten)]
+    originals_by_base = dict(zip(rewritten_bases, originals, strict=False))
+    base_ids = [
+        _ensure_base(client, base, task.id, originals_by_base.get(base, base), substitutes_on)
+        for base in base_images(rewritten)
+    ]
     if tools is not None:
-        base_ids.append(_ensure_base(client, tools, task.id))
-    tag = image_tag(task, effective, ca_bundle, base_ids)
-    if _have_image(client, tag):
-        return tag
-    with build_lock(tag):
-        if not _have_image(client, tag):  # else another process built it meanwhile
-            _build_task_image(client, task, tag, rewritten, ca_bundle, substitutes, log)
-    return tag
+        base_ids.append(_ensure_base(client, tools, task.id, tools, substitutes_on))
+    _say_differences(task.id, info, note)
+    tag = info.image = image_tag(task, effective, ca_bundle, base_ids)
+    if not _have_image(client, tag):
+        with build_lock(tag):
+            if not _have_image(client, tag):  # else another process built it meanwhile
+                _build_task_image(client, task, tag, rewritten, ca_bundle, substitutes, log)
+                info.built = True
+    info.seconds = time.monotonic() - started
+    return info
+
+
+def _unmatched(
+    task_id: str, image_map: Mapping[str, str], images: list[str], note: Callable[[str], None]
+) -> list[str]:
+    keys = unmatched_keys(image_map, images)
+    if keys:
+        note(
+            f"task {task_id!r}: image map key(s) {', '.join(keys)} name no FROM image of the "
+            f"task (it starts from {', '.join(images) or 'no external image'})"
+        )
+    return keys
+
+
+def base_facts(client: docker.DockerClient, image: str) -> BaseFacts | None:
+    """What a local base image made by :mod:`terminal_gym.sandbox.bootstrap` holds,
+    read from its labels (an image of an older bootstrap: its suite alone); ``None``
+    for any other image."""
+    import docker.errors
+
+    try:
+        labels = client.images.get(image).labels or {}
+    except docker.errors.ImageNotFound:
+        labels = {}
+    if image not in BASE_IMAGES and LABEL_RELEASE not in labels:
+        return None
+    release = labels.get(LABEL_RELEASE, "bookworm")
+    python = labels.get(LABEL_PYTHON) or ("3.11" if image == PYTHON_IMAGE else None)
+    suites = tuple(labels.get(LABEL_SUITES, release).split())
+    extras = ", ".join(PYTHON_PACKAGES.split()[4:10]) + ", ..." if python else None
+    return BaseFacts(release=release, python=python, suites=suites, extras=extras)
+
+
+def _record(client: docker.DockerClient, original: str, substitute: str, by: str) -> dict[str, Any]:
+    facts = base_facts(client, substitute)
+    differences = [] if facts is None else substitution_differences(original, facts)
+    return {
+        "original": original,
+        "substitute": substitute,
+        "by": by,
+        "differences": differences,
+    }
+
+
+def _say_differences(task_id: str, info: ImageInfo, note: Callable[[str], None]) -> None:
+    for record in info.substitutions:
+        if record["differences"]:
+            note(
+                f"task {task_id!r}: {record['substitute']} stands in for {record['original']} "
+                f"and differs: {'; '.join(record['differences'])}"
+            )
 
 
 def _build_task_image(
@@ -237,22 +390,41 @@ def _build_task_image(
                 timeout=int(spec.build_timeout_sec),
             )
         except docker.errors.BuildError as exc:
-            tail = "".join(
-                str(chunk.get("stream", chunk.get("error", ""))) for chunk in exc.build_log
-            )
+            seconds = round(time.monotonic() - started, 3)
+            build_log = build_log_text(exc.build_log)
+            reason = strip_ansi(str(exc.msg)).strip().splitlines() or ["docker build failed"]
             raise ImageBuildError(
-                f"building task {task.id!r} from {spec.dockerfile} failed: {exc.msg}\n"
-                f"{tail[-2000:]}"
+                f"building task {task.id!r} from {spec.dockerfile} failed after {seconds:.1f}s: "
+                f"{reason[-1][:300]}\n{build_log}",
+                build_log=build_log,
+                seconds=seconds,
             ) from exc
         except docker.errors.APIError as exc:
-            raise ImageBuildError(f"building task {task.id!r} failed: {exc}") from exc
+            raise ImageBuildError(
+                f"building task {task.id!r} failed: {strip_ansi(str(exc))}",
+                seconds=round(time.monotonic() - started, 3),
+            ) from exc
         except Exception as exc:  # requests' ReadTimeout and friends
             if "timed out" in str(exc).lower():
                 raise ImageBuildError(
-                    f"building task {task.id!r} took longer than {spec.build_timeout_sec:.0f}s"
+                    f"building task {task.id!r} took longer than {spec.build_timeout_sec:.0f}s",
+                    seconds=round(time.monotonic() - started, 3),
                 ) from exc
             raise
     _built(f"built {tag} in {time.monotonic() - started:.1f}s", log)
+
+
+def build_log_text(chunks: Iterable[Mapping[str, Any]], limit: int = 4000) -> str:
+    """The text of a ``docker build`` log (docker-py's chunks), its last ``limit``
+    characters, without ANSI colour codes. The daemon's final ``error`` chunk repeats
+    the failing step's message: it is kept once."""
+    parts: list[str] = []
+    for chunk in chunks:
+        text = chunk.get("stream") or chunk.get("error") or ""
+        if text and (not parts or text.strip() != parts[-1].strip()):
+            parts.append(str(text))
+    text = strip_ansi("".join(parts)).strip("\n")
+    return text[-limit:]
 
 
 def _built(message: str, log: Callable[[str], None] | None) -> None:
@@ -333,29 +505,47 @@ def _substitution_note(task_id: str, image: str, substitute: str) -> str:
     )
 
 
-def _ensure_base(client: docker.DockerClient, image: str, task_id: str) -> str:
-    """Make sure ``image`` is present (pulling it once) and return its id.
+def _ensure_base(
+    client: docker.DockerClient,
+    image: str,
+    task_id: str,
+    original: str | None = None,
+    substitutes_on: bool = True,
+) -> str:
+    """Make sure ``image`` (which stands for the task's ``original``) is present, pulling
+    it once, and return its id.
 
     A failed pull is remembered for the rest of the process, so a registry that cannot
     be reached costs one attempt per image, not one per task.
 
     Raises:
-        ImageBuildError: it is absent and cannot be pulled; the message says what to do.
+        ImageUnavailableError: it is absent and cannot be pulled; the message says what
+            is missing and what would fix it.
     """
     image_id = _image_id(client, image) or _pull(client, image)
     if image_id is not None:
         return image_id
-    reason = _UNPULLABLE.get(image, "pull failed")
-    hint = (
-        "run `terminal-gym images bootstrap` to build the local base images"
-        if image in BASE_IMAGES
-        else f"map it to a local image (--image-map {image}=terminal-gym/python:3-bookworm "
-        "or TERMINAL_GYM_IMAGE_MAP)"
-    )
-    raise ImageBuildError(
-        f"task {task_id!r} needs image {image!r}, which is not present and cannot be pulled "
-        f"({reason}): {hint}"
-    )
+    original = original or image
+    if image in BASE_IMAGES:
+        message = (
+            f"local base image {image} is missing: run `terminal-gym images bootstrap` "
+            "to build the local base images"
+        )
+    elif original != image:
+        message = (
+            f"image {image} (mapped from {original}) is not present and cannot be pulled "
+            f"({_UNPULLABLE.get(image, 'pull failed')}): build or load it (`docker load`) "
+            "under that name, or change the image map"
+        )
+    elif not substitutes_on and default_substitute(image) is not None:
+        message = (
+            f"image {image} is not present and cannot be pulled, and the built-in "
+            f"substitutes are off ({DEFAULT_MAP_VAR}=0): pass "
+            f"`--image-map {image}={default_substitute(image)}` or turn them on"
+        )
+    else:
+        message = unavailable_message(image)
+    raise ImageUnavailableError(f"task {task_id!r}: {message}")
 
 
 def verifier_tools_tag(client: docker.DockerClient) -> str | None:

@@ -38,13 +38,13 @@ def test_an_oracle_that_fails_is_the_reason(docker_backend, make_task, tmp_path)
     result = verify_task_dir(task_dir, docker_backend)
     assert not result.verified
     assert result.stage == "validate"
-    assert result.reason == "oracle scored 0, not 1"
+    assert result.reason.startswith("oracle scored 0, not 1: verifier: reward 0")
     assert (result.oracle_reward, result.null_reward) == (0.0, 0.0)
 
     dest = file_task(task_dir, tmp_path / "out", result, move=False)
     assert dest == tmp_path / "out" / "rejected" / "wrong-oracle" and task_dir.exists()
     record = json.loads((dest / REJECTED_FILE).read_text())
-    assert record["reason"] == "oracle scored 0, not 1" and record["stage"] == "validate"
+    assert record["reason"] == result.reason and record["stage"] == "validate"
     assert record["roundtrip"]["oracle_reward"] == 0.0
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import docker.errors
 import pytest
 
-from terminal_gym.errors import ImageBuildError
+from terminal_gym.errors import ImageBuildError, ImageUnavailableError
 from terminal_gym.sandbox import images
 from terminal_gym.sandbox.bootstrap import DEBIAN_IMAGE
 from terminal_gym.sandbox.ca import (
@@ -306,7 +306,9 @@ def test_missing_base_image_fails_with_advice(docker_client, tmp_path, built_tag
     message = str(info.value)
     assert "example.invalid/nope:1" in message
     assert task.id in message
-    assert "--image-map" in message and "TERMINAL_GYM_IMAGE_MAP" in message
+    assert isinstance(info.value, ImageUnavailableError)
+    assert "cannot be built offline" in message and "`docker load`" in message
+    assert "--image-map example.invalid/nope:1=LOCAL" in message
 
 
 @pytest.mark.docker

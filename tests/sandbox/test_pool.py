@@ -548,18 +548,18 @@ def test_threads_build_an_image_once(docker_client, tmp_path, monkeypatch):
 
     task = _fresh_image_task(tmp_path)
     backend = DockerBackend(docker_client, reap_stale=False)
-    calls = {"ensure_image": 0, "build": 0}
-    ensure_image, build = docker_module.ensure_image, docker.models.images.ImageCollection.build
+    calls = {"prepare_image": 0, "build": 0}
+    prepare_image, build = docker_module.prepare_image, docker.models.images.ImageCollection.build
 
-    def counting_ensure_image(*args, **kwargs):
-        calls["ensure_image"] += 1
-        return ensure_image(*args, **kwargs)
+    def counting_prepare_image(*args, **kwargs):
+        calls["prepare_image"] += 1
+        return prepare_image(*args, **kwargs)
 
     def counting_build(self, *args, **kwargs):
         calls["build"] += 1
         return build(self, *args, **kwargs)
 
-    monkeypatch.setattr(docker_module, "ensure_image", counting_ensure_image)
+    monkeypatch.setattr(docker_module, "prepare_image", counting_prepare_image)
     monkeypatch.setattr(docker.models.images.ImageCollection, "build", counting_build)
     barrier = threading.Barrier(8)
     tags: list[str] = []
@@ -575,7 +575,7 @@ def test_threads_build_an_image_once(docker_client, tmp_path, monkeypatch):
         for t in threads:
             t.join(300)
         assert len(tags) == 8 and len(set(tags)) == 1
-        assert calls == {"ensure_image": 1, "build": 1}
+        assert calls == {"prepare_image": 1, "build": 1}
     finally:
         _remove_images(docker_client, task.id)
 
