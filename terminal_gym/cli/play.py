@@ -60,6 +60,8 @@ __all__ = ["ESCAPE", "attach", "register"]
 
 #: The key that ends the session without the shell's ``exit`` (Ctrl-], as telnet's).
 ESCAPE = b"\x1d"
+#: Seconds of quiet after which a shell whose input has ended is sent Ctrl-D.
+_QUIET = 0.5
 #: Lines of the verifier's output shown.
 _TAIL_LINES = 20
 
@@ -89,8 +91,9 @@ def attach(
 
     Returns:
         ``"exit"`` when the process ended (``exit``, Ctrl-D), ``"escape"`` when the
-        escape key was typed, ``"eof"`` when ``stdin_fd`` ended (the process is then
-        sent Ctrl-D and its remaining output is copied until it ends).
+        escape key was typed, ``"eof"`` when ``stdin_fd`` ended first (then, whenever
+        the process is quiet for half a second, it is sent Ctrl-D, until it ends: a
+        script piped into ``play`` runs to its end, then the shell exits).
     """
     child_fd = handle.child.child_fd
     saved = None
@@ -101,7 +104,10 @@ def attach(
     try:
         while True:
             watched = [child_fd, stdin_fd] if stdin_open else [child_fd]
-            readable, _, _ = select.select(watched, [], [])
+            readable, _, _ = select.select(watched, [], [], None if stdin_open else _QUIET)
+            if not readable:  # input ended and the shell is quiet: end it (again)
+                _write_all(child_fd, b"\x04")
+                continue
             if child_fd in readable:
                 data = _read(child_fd)
                 if not data:
@@ -111,8 +117,7 @@ def attach(
             if stdin_open and stdin_fd in readable:
                 keys = os.read(stdin_fd, 4096)
                 if not keys:
-                    stdin_open = False
-                    _write_all(child_fd, b"\x04")
+                    stdin_open = False  # Ctrl-D once the shell is quiet (see above)
                     continue
                 if escape and escape in keys:
                     _write_all(child_fd, keys[: keys.index(escape)])

@@ -127,6 +127,21 @@ def test_doing_nothing_scores_zero_and_json_goes_to_stdout(docker_client, tmp_pa
 
 
 @pytest.mark.docker
+def test_a_script_piped_in_is_played_to_its_end(docker_client):
+    proc = subprocess.run(
+        [sys.executable, str(RUNNER), "terminal_gym.cli.play", "--", "play",
+         "find-prod-api-key", "--backend", "docker", "--json"],
+        input=SOLVE_FIND_KEY + "\n", capture_output=True, text=True, timeout=300,
+        cwd=ROOT, env=_env(),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)  # stdout holds the JSON only
+    assert result["reward"] == 1.0 and result["solved"] is True
+    assert "PASS" in result["steps"][0]["output_tail"]
+    assert "graded: reward 1.000" in proc.stderr
+
+
+@pytest.mark.docker
 def test_ctrl_c_reaches_the_sandbox_and_sigint_closes_the_env(docker_client):
     child = _spawn("find-prod-api-key", "--backend", "docker")
     child.expect(PROMPT)
@@ -142,6 +157,17 @@ def test_ctrl_c_reaches_the_sandbox_and_sigint_closes_the_env(docker_client):
     # An interrupt of play itself (the signal, as from a terminal outside the session)
     # ends it and removes the sandbox.
     child.kill(signal.SIGINT)
+    output = _finish(child)
+    assert child.exitstatus == 130, output
+    assert "interrupted" in output and "Traceback" not in output
+    assert _containers_of(child.pid, docker_client) == []
+
+
+@pytest.mark.docker
+def test_ctrl_c_while_the_sandbox_starts_leaves_no_container(docker_client):
+    child = _spawn("find-prod-api-key", "--backend", "docker")
+    child.expect("starting find-prod-api-key")
+    child.sendcontrol("c")  # the terminal is not in raw mode yet: SIGINT to play
     output = _finish(child)
     assert child.exitstatus == 130, output
     assert "interrupted" in output and "Traceback" not in output
