@@ -477,8 +477,8 @@ def render(checks: list[Check]) -> Any:
         table.add_row(
             Text(_SYMBOLS[check.level], style=style),
             Text(check.name, style=style if check.level != "ok" else ""),
-            check.detail,
-            check.fix or "",
+            Text(check.detail),
+            Text(check.fix or ""),
         )
     return table
 
@@ -498,6 +498,7 @@ def doctor(
         print(json.dumps([check.to_dict() for check in checks], indent=2))
     else:
         from rich.console import Console
+        from rich.markup import escape
 
         console = Console()
         console.print(render(checks))
@@ -505,7 +506,7 @@ def doctor(
         warned = sum(check.level == "warn" for check in checks)
         if failed:
             console.print(
-                f"[red]{len(failed)} failed[/red]: {', '.join(failed)}; {warned} warnings"
+                f"[red]{len(failed)} failed[/red]: {escape(', '.join(failed))}; {warned} warnings"
             )
         else:
             console.print(f"[green]ready[/green] ({warned} warnings)")

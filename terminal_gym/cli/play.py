@@ -225,7 +225,7 @@ def _show_graded(console: Console, graded: dict[str, Any], title: str) -> None:
         table.add_column("outcome")
         for name, outcome in graded["tests"].items():
             good = outcome in ("PASSED", "XFAIL", "SKIPPED")
-            table.add_row(name, Text(outcome, style="green" if good else "red"))
+            table.add_row(Text(name), Text(outcome, style="green" if good else "red"))
         console.print(table)
     if graded["error"]:
         console.print(Text(f"verifier error: {graded['error']}", style="red"))
@@ -259,10 +259,12 @@ def play_episode(
     """Reset ``env`` on ``task_id``, let the human work each step, grade it, and return
     the result (``task_id``, ``reward``, ``solved``, ``steps`` with each graded step's
     reward, tests and output tail, ``env_error``, ``error``, ``seconds``)."""
+    from rich.text import Text
+
     from terminal_gym import SUBMIT
 
     started = time.monotonic()
-    console.print(f"[dim]starting {task_id} on {env.backend.name} ...[/dim]")
+    console.print(Text(f"starting {task_id} on {env.backend.name} ...", style="dim"))
     obs, info = env.reset(options={"task": task_id})
     task = env.task
     assert task is not None
@@ -284,12 +286,11 @@ def play_episode(
             console.print()
         console.print(f"[dim]session ended ({ended}); grading ...[/dim]")
         obs, reward, terminated, truncated, info = env.step(SUBMIT)
-        if info.get("env_error"):
-            break
-        graded = _graded(info, reward)
-        steps.append(graded)
-        _show_graded(console, graded, "step graded" if total > 1 else "graded")
-        if terminated or truncated:
+        if "verifier" in info or "step_result" in info:  # graded, maybe by a failed verifier
+            graded = _graded(info, reward)
+            steps.append(graded)
+            _show_graded(console, graded, "step graded" if total > 1 else "graded")
+        if terminated or truncated or info.get("env_error"):
             break
     final = float(info.get("reward", reward)) if not info.get("env_error") else 0.0
     result: dict[str, Any] = {
@@ -305,12 +306,12 @@ def play_episode(
     if "stopped_by" in info:
         result["stopped_by"] = info["stopped_by"]
     if "stopped_by" in result:
-        console.print(f"[yellow]the episode stopped at {result['stopped_by']}[/yellow]")
+        console.print(Text(f"the episode stopped at {result['stopped_by']}", style="yellow"))
     if result["env_error"]:
-        console.print(f"[red]the environment failed: {result['error']}[/red]")
+        console.print(Text(f"the environment failed: {result['error']}", style="red"))
     elif total > 1:
         style = "green" if result["solved"] else "red"
-        console.print(f"[bold {style}]episode reward {final:.3f}[/bold {style}]")
+        console.print(Text(f"episode reward {final:.3f}", style=f"bold {style}"))
     return result
 
 

@@ -142,6 +142,29 @@ def test_a_script_piped_in_is_played_to_its_end(docker_client):
 
 
 @pytest.mark.docker
+def test_a_broken_verifier_is_reported_not_solved(docker_client, tmp_path):
+    task = tmp_path / "no-reward"
+    (task / "environment").mkdir(parents=True)
+    (task / "tests").mkdir()
+    (task / "environment" / "Dockerfile").write_text("FROM terminal-gym/debian:bookworm\n")
+    (task / "instruction.md").write_text("Nothing to do.\n")
+    (task / "task.toml").write_text('[verifier]\ntimeout_sec = 30\n[environment]\nworkdir = "/"\n')
+    (task / "tests" / "test.sh").write_text("echo the grader broke; exit 3\n")
+    proc = subprocess.run(
+        [sys.executable, str(RUNNER), "terminal_gym.cli.play", "--", "play", str(task),
+         "--backend", "docker", "--json"],
+        input="", capture_output=True, text=True, timeout=300, cwd=ROOT, env=_env(),
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["solved"] is False and result["reward"] == 0.0
+    (step,) = result["steps"]
+    assert step["error"] and "the grader broke" in step["output_tail"]
+    assert "verifier error" in proc.stderr
+
+
+@pytest.mark.docker
 def test_ctrl_c_reaches_the_sandbox_and_sigint_closes_the_env(docker_client):
     child = _spawn("find-prod-api-key", "--backend", "docker")
     child.expect(PROMPT)
