@@ -236,9 +236,9 @@ def base_image_checks(client: docker.DockerClient | None) -> list[Check]:
             Check(image, "warn", "not checked: the Docker daemon does not answer")
             for image in images
         ]
-    label = getattr(bootstrap, "BOOTSTRAP_LABEL", "org.terminal-gym.bootstrap")
+    label = getattr(bootstrap, "LABEL_VERSION", "org.terminal-gym.bootstrap")
     wanted = getattr(bootstrap, "BOOTSTRAP_VERSION", None)
-    rebuild = "terminal-gym images bootstrap --force"
+    suites_label = getattr(bootstrap, "LABEL_SUITES", None)
     found: dict[str, dict[str, Any]] = {}
     checks = []
     for image in images:
@@ -252,23 +252,43 @@ def base_image_checks(client: docker.DockerClient | None) -> list[Check]:
         labels = (attrs.get("Config") or {}).get("Labels") or {}
         created = str(attrs.get("Created", ""))[:19].replace("T", " ")
         detail = f"{str(attrs.get('Id', ''))[7:19]}, created {created}"
-        if wanted is not None and str(labels.get(label)) != str(wanted):
-            have = labels.get(label)
+        have = labels.get(label)
+        if wanted is not None and _version(have) < int(wanted):
             made_by = f"bootstrap version {have}" if have else "an older bootstrap (no label)"
             checks.append(
-                Check(image, "warn", f"{detail}: made by {made_by}, current is {wanted}", rebuild)
+                Check(
+                    image,
+                    "warn",
+                    f"{detail}: made by {made_by}, current is {wanted}",
+                    "terminal-gym images bootstrap (rebuilds images of an older bootstrap)",
+                )
             )
             continue
         stale_base = _stale_base(attrs, found)
         if stale_base is not None:
             checks.append(
-                Check(image, "warn", f"{detail}: built on an older {stale_base}", rebuild)
+                Check(
+                    image,
+                    "warn",
+                    f"{detail}: built on an older {stale_base}",
+                    "terminal-gym images bootstrap --force",
+                )
             )
             continue
-        if have_label := labels.get(label):
-            detail += f", bootstrap version {have_label}"
+        if have:
+            detail += f", bootstrap version {have}"
+        if suites_label and labels.get(suites_label):
+            detail += f", apt suites {labels[suites_label]}"
         checks.append(Check(image, "ok", detail))
     return checks
+
+
+def _version(label: object) -> int:
+    """A version label as a number; ``-1`` when absent or not a number."""
+    try:
+        return int(str(label))
+    except ValueError:
+        return -1
 
 
 def _stale_base(attrs: dict[str, Any], bases: dict[str, dict[str, Any]]) -> str | None:

@@ -217,3 +217,62 @@ def test_ca_bundle(monkeypatch, tmp_path):
 def test_check_rejects_a_bad_level():
     with pytest.raises(ValueError, match="level"):
         Check("x", "bad", "detail")  # type: ignore[arg-type]
+
+
+class _FakeAPI:
+    """``inspect_image`` over a dict of image attributes (a missing one: Docker's error)."""
+
+    def __init__(self, images: dict[str, dict]):
+        self.images = images
+
+    def inspect_image(self, name: str) -> dict:
+        if name not in self.images:
+            raise RuntimeError(f"404 Client Error: Not Found (No such image: {name})")
+        return self.images[name]
+
+
+class _FakeClient:
+    def __init__(self, images: dict[str, dict]):
+        self.api = _FakeAPI(images)
+
+
+def _image(layers: list[str], labels: dict[str, str] | None = None) -> dict:
+    return {
+        "Id": "sha256:" + "ab" * 32,
+        "Created": "2026-11-29T07:20:11.9Z",
+        "Config": {"Labels": labels},
+        "RootFS": {"Layers": layers},
+    }
+
+
+def test_base_images_missing_stale_or_current(monkeypatch):
+    from terminal_gym.sandbox import bootstrap
+
+    debian, python = bootstrap.DEBIAN_IMAGE, bootstrap.PYTHON_IMAGE
+    monkeypatch.setattr(bootstrap, "BOOTSTRAP_VERSION", 2, raising=False)
+    monkeypatch.setattr(bootstrap, "LABEL_VERSION", "org.terminal-gym.bootstrap", raising=False)
+    current = {"org.terminal-gym.bootstrap": "2"}
+
+    checks = doctor.base_image_checks(_FakeClient({}))
+    assert [c.level for c in checks] == ["fail", "fail"]
+    assert checks[0].detail == "not present" and checks[0].fix == "terminal-gym images bootstrap"
+
+    ok = doctor.base_image_checks(
+        _FakeClient({debian: _image(["l1"], current), python: _image(["l1", "l2"], current)})
+    )
+    assert [c.level for c in ok] == ["ok", "ok"]
+    assert "bootstrap version 2" in ok[0].detail and "2026-11-29 07:20:11" in ok[0].detail
+
+    old = doctor.base_image_checks(
+        _FakeClient({debian: _image(["l1"]), python: _image(["l1", "l2"], {"x": "y"})})
+    )
+    assert [c.level for c in old] == ["warn", "warn"]
+    assert "older bootstrap (no label)" in old[0].detail and "current is 2" in old[0].detail
+    assert old[0].fix.startswith("terminal-gym images bootstrap")
+
+    # The Python flavour no longer extends the Debian base (the base was rebuilt since).
+    stale = doctor.base_image_checks(
+        _FakeClient({debian: _image(["new"], current), python: _image(["l1", "l2"], current)})
+    )
+    assert [c.level for c in stale] == ["ok", "warn"]
+    assert f"built on an older {debian}" in stale[1].detail and "--force" in stale[1].fix
