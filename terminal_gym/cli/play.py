@@ -15,6 +15,9 @@ Ctrl-D (or the escape, Ctrl-]) ends the session; the env then grades it
 tail are shown. A multi-step task goes on with its next step's instruction after each
 graded step, until the episode ends.
 
+The sandbox's terminal starts at this terminal's size; on the local backend it follows
+later resizes too (a Docker exec's size is fixed when it starts).
+
 Inside the session Ctrl-C goes to the sandbox's shell, as in any terminal; outside it
 (while the sandbox starts or the verifier runs), Ctrl-C stops ``play``. Either way, and
 on SIGTERM or SIGHUP, the env is closed: no container is left behind.
@@ -97,9 +100,11 @@ def attach(
     """
     child_fd = handle.child.child_fd
     saved = None
+    resized = None
     if os.isatty(stdin_fd):
         saved = termios.tcgetattr(stdin_fd)
         tty.setraw(stdin_fd)
+        resized = _follow_window_size(handle)
     stdin_open = True
     try:
         while True:
@@ -124,8 +129,26 @@ def attach(
                     return "escape"
                 _write_all(child_fd, keys)
     finally:
+        if resized is not None:
+            signal.signal(signal.SIGWINCH, resized)
         if saved is not None:
             termios.tcsetattr(stdin_fd, termios.TCSADRAIN, saved)
+
+
+def _follow_window_size(handle: PtyHandle) -> Any:
+    """Resize the sandbox's PTY with this terminal, where the PTY can be resized (the
+    local backend's; a Docker exec's size is set once, when it starts). Returns the
+    previous SIGWINCH handler, to put back; ``None`` when nothing was installed."""
+    setwinsize = getattr(handle.child, "setwinsize", None)
+    if setwinsize is None:
+        return None
+
+    def on_resize(signum: int, frame: object) -> None:
+        rows, cols = _terminal_size()
+        with contextlib.suppress(Exception):
+            setwinsize(rows, cols)
+
+    return signal.signal(signal.SIGWINCH, on_resize)
 
 
 def _read(fd: int) -> bytes:
@@ -160,7 +183,7 @@ def _open_human_shell(env: TerminalLegoEnv) -> PtyHandle:
     """An interactive bash in the episode's sandbox, where the agent's shell is and as
     its user, sized like this terminal."""
     assert env.sandbox is not None and env.shell is not None
-    size = shutil.get_terminal_size()
+    rows, cols = _terminal_size()
     handle = env.sandbox.open_pty(
         ["bash", "--norc", "--noprofile", "-i"],
         env={
@@ -168,12 +191,26 @@ def _open_human_shell(env: TerminalLegoEnv) -> PtyHandle:
             "PS1": r"\u@sandbox:\w\$ ",
         },
         workdir=env.shell.cwd,
-        rows=size.lines,
-        cols=size.columns,
+        rows=rows,
+        cols=cols,
         user=env.shell.user,
     )
     os.set_blocking(handle.child.child_fd, False)
     return handle
+
+
+def _terminal_size() -> tuple[int, int]:
+    """Rows and columns of the terminal on stdin (the one the human types at), else of
+    stdout, else ``$LINES``/``$COLUMNS`` or 24 x 80."""
+    for stream in (sys.stdin, sys.stdout):
+        try:
+            size = os.get_terminal_size(stream.fileno())
+        except (OSError, ValueError):
+            continue
+        if size.lines and size.columns:
+            return size.lines, size.columns
+    size = shutil.get_terminal_size()
+    return size.lines, size.columns
 
 
 def _close_human_shell(handle: PtyHandle) -> None:

@@ -142,6 +142,21 @@ def test_a_script_piped_in_is_played_to_its_end(docker_client):
 
 
 @pytest.mark.docker
+def test_the_shell_is_the_agents_user_and_directory(docker_client):
+    task = ROOT / "tests" / "fixtures" / "isolation" / "users"
+    proc = subprocess.run(
+        [sys.executable, str(RUNNER), "terminal_gym.cli.play", "--", "play", str(task),
+         "--backend", "docker"],
+        input="echo 42 > answer.txt; echo \"who=$(id -un) where=$PWD\"\n",
+        capture_output=True, text=True,
+        timeout=300, cwd=ROOT, env=_env(),
+    )  # fmt: skip
+    assert "who=player where=/home/player" in proc.stdout, proc.stdout + proc.stderr
+    assert "graded: reward 1.000" in proc.stdout  # the file written as player counts
+    assert proc.returncode == 0
+
+
+@pytest.mark.docker
 def test_a_broken_verifier_is_reported_not_solved(docker_client, tmp_path):
     task = tmp_path / "no-reward"
     (task / "environment").mkdir(parents=True)
@@ -236,6 +251,24 @@ def test_multi_step_task_goes_on_with_the_next_step(docker_client):
     assert "episode reward 0.333" in output
     assert child.exitstatus == 1
     assert _containers_of(child.pid, docker_client) == []
+
+
+@pytest.mark.local
+def test_local_backend_follows_the_window_size(local_backend):
+    child = _spawn("family:find-value", "--seed", "1", "--backend", "local")
+    child.timeout = 60
+    child.expect(PROMPT)
+    child.sendline("stty size")
+    child.expect(r"40 120\r\n")
+    child.expect(PROMPT)
+    child.setwinsize(30, 90)  # the terminal is resized: play hears SIGWINCH
+    time.sleep(0.3)
+    child.sendline("stty size")
+    child.expect(r"30 90\r\n")
+    child.expect(PROMPT)
+    child.sendline("exit")
+    output = _finish(child)
+    assert "graded: reward 0.000" in output and child.exitstatus == 1
 
 
 def test_unknown_task_is_one_line_and_exit_2(app):
