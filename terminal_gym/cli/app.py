@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from terminal_gym.cli import build, egs, images, replay, report, rollout, tasks
+from terminal_gym.cli import build, doctor, egs, images, play, replay, report, rollout, tasks
 
 __all__ = ["PROG", "TerminalGymGroup", "app", "debug_requested", "set_debug"]
 
@@ -143,6 +143,5 @@ def _root(
     set_debug(debug)
 
 
-for _module in (tasks, images, rollout, build, egs, replay, report):
+for _module in (tasks, images, rollout, build, egs, play, replay, report, doctor):
     _module.register(app)
-

@@ -34,7 +34,6 @@ that one is driven by a sentinel prompt a human should not have to read.
 from __future__ import annotations
 
 import contextlib
-import enum
 import errno
 import json
 import os
@@ -51,6 +50,7 @@ from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 import typer
 
 from terminal_gym.cli.doctor import help_text
+from terminal_gym.cli.options import BackendOpt, DifficultyOpt, ImageMapOpt, make_env, resolve_tasks
 from terminal_gym.errors import TerminalGymError
 
 if TYPE_CHECKING:
@@ -69,14 +69,8 @@ _QUIET = 0.5
 _TAIL_LINES = 20
 
 
-class BackendChoice(str, enum.Enum):
-    auto = "auto"
-    docker = "docker"
-    local = "local"
-
-
-class _Hangup(Exception):
-    """SIGTERM or SIGHUP arrived: end like Ctrl-C, closing the env."""
+class _Hangup(KeyboardInterrupt):
+    """SIGTERM or SIGHUP arrived: an interruption like Ctrl-C, which closes the env."""
 
 
 def attach(
@@ -364,21 +358,9 @@ def play(
             help="a bundled task id, a task directory, a family instance id or family:NAME"
         ),
     ],
-    backend: Annotated[
-        BackendChoice, typer.Option("--backend", help="sandbox backend")
-    ] = BackendChoice.auto,
-    image_map: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--image-map",
-            metavar="SRC=DST",
-            help="use local image DST where a task's Dockerfile names SRC (repeatable)",
-        ),
-    ] = None,
-    difficulty: Annotated[
-        str | None,
-        typer.Option("--difficulty", help="level of a family:NAME task: 1-3 or easy/medium/hard"),
-    ] = None,
+    backend: BackendOpt = "auto",
+    image_map: ImageMapOpt = None,
+    difficulty: DifficultyOpt = None,
     seed: Annotated[int, typer.Option("--seed", help="the seed of a family:NAME task")] = 0,
     json_output: Annotated[
         bool,
@@ -397,32 +379,19 @@ def play(
     """
     from rich.console import Console
 
-    from terminal_gym.cli import _task_sets  # the lead repoints this after the typer port
-    from terminal_gym.sandbox.substitute import parse_image_map
-    from terminal_gym.tasks.families import parse_difficulty
-
-    image_map = list(image_map or [])
     try:
-        level = parse_difficulty(difficulty) if difficulty is not None else None
-        parse_image_map(image_map)
-        tasks = _task_sets([task], difficulty=level, seeds=range(seed, seed + 1))
+        tasks = resolve_tasks([task], difficulty=difficulty, seeds=range(seed, seed + 1))
     except (TerminalGymError, ValueError) as exc:
         raise _fail_usage(_error_line(exc)) from None
     if len(tasks) != 1:
         raise _fail_usage(f"{task!r} holds {len(tasks)} tasks; name one of them")
     console = Console(stderr=json_output, highlight=False)
     session_out = (sys.stderr if json_output else sys.stdout).buffer
-    from terminal_gym.envs import TerminalLegoEnv
-
     env = None
     try:
         with _hangup_ends_play():
             try:
-                env = TerminalLegoEnv(
-                    tasks=tasks,
-                    backend=backend.value,
-                    backend_options={"image_map": image_map} if image_map else {},
-                )
+                env = make_env(tasks, backend, image_map)
                 result = play_episode(env, tasks.ids[0], console, session_out=session_out)
             except (KeyboardInterrupt, _Hangup):
                 console.print("[yellow]interrupted: closing the sandbox[/yellow]")

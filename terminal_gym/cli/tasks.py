@@ -152,6 +152,15 @@ def _seconds(value: Any) -> str:
     return "-" if value is None else f"{float(value):.1f}s"
 
 
+def _substitution(task_id: str, note: Any) -> str:
+    """One line: which local image stood in for which, and how it differs."""
+    if not isinstance(note, dict):
+        return f"{task_id}: {note}"
+    differences = "; ".join(note.get("differences") or []) or "no known difference"
+    local, original = note.get("substitute"), note.get("original")
+    return f"{task_id}: {local} stands in for {original} ({differences})"
+
+
 def validate_tasks(
     env: Any, task_ids: Sequence[str], progress: LiveProgress
 ) -> list[dict[str, Any]]:
@@ -204,7 +213,7 @@ def render_validation(rows: Sequence[dict[str, Any]]) -> None:
             steps = "  ".join(f"{n} {float(r):.2f}" for n, r in row["oracle_step_rewards"])
             console.print(f"{row['task_id']} oracle per step: {steps}", markup=False)
         for note in row.get("substitution") or []:
-            console.print(f"{row['task_id']} substitution: {note}", markup=False, style="dim")
+            console.print(_substitution(row["task_id"], note), markup=False, style="dim")
         if row.get("skipped"):
             console.print(f"skipped {row['task_id']}: {row['skipped']}", markup=False)
     logs_shown: set[str] = set()

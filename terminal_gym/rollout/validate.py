@@ -14,15 +14,20 @@ A row (:meth:`Validation.to_dict`) says why a task failed, not only that it did:
 * ``oracle_solution`` is the solution's own exit status and output tail, apart from the
   verifier's, and a problem names which of the two failed;
 * ``build_seconds``, ``build_log`` (a failed build's, once) and ``substitution`` (the
-  base images replaced by local stand-ins, and how they differ) describe the image.
+  base images replaced by local stand-ins, and how they differ) describe the image;
+* when the oracle's solution ran cleanly but scored below 1 and grading stopped the
+  agent's processes (the default), the oracle runs again with them running through
+  grading; when that scores 1 the problem names the ``agent_processes`` declaration
+  the task needs (a service the tests talk to): the usual reason a public task's
+  oracle fails here and passes under Harbor.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Literal
 
 import gymnasium as gym
 
@@ -30,6 +35,7 @@ from terminal_gym.actions import SUBMIT, Command, Keys
 from terminal_gym.envs import TerminalLegoEnv
 from terminal_gym.errors import ImageBuildError, TerminalGymError
 from terminal_gym.rollout.agents import Agent, EpisodeResult, make_agent, run_episode
+from terminal_gym.tasks import TaskSet
 
 #: Lines of the solution's output kept in ``oracle_solution["output_tail"]``.
 SOLUTION_TAIL_LINES = 30
@@ -225,6 +231,45 @@ def _why_oracle_failed(run: _Run) -> str:
     return _verifier_reason(run.result.verifier)
 
 
+def _oracle_with_processes(
+    env: gym.Env, task_id: str, policy: Literal["keep", "share"]
+) -> float | None:
+    """The oracle's reward on ``task_id`` graded with ``agent_processes=policy``, in a
+    second env on the same backend; ``None`` when it did not run."""
+    base = env.unwrapped
+    assert isinstance(base, TerminalLegoEnv)
+    task = base.tasks[task_id]
+    variant = replace(task, verifier=replace(task.verifier, agent_processes=policy))
+    probe = TerminalLegoEnv(tasks=TaskSet([variant]), backend=base.backend)
+    try:
+        return _reward(_run(probe, "oracle", task_id))
+    finally:
+        probe.close()
+
+
+def _processes_hint(env: gym.Env, task_id: str, oracle: _Run) -> str | None:
+    """When the oracle, whose solution ran cleanly, failed with its processes stopped
+    before grading: whether it scores 1 when they run on (``"share"``: Harbor's own
+    way, the tests in the agent's container; then ``"keep"``, the safer snapshot), and
+    the declaration to add. One or two more oracle episodes, for failing tasks only."""
+    base = env.unwrapped
+    if not isinstance(base, TerminalLegoEnv) or oracle.error or not oracle.started:
+        return None
+    task = base.tasks[task_id]
+    stopped = (oracle.result.verifier.get("processes") or {}).get("policy") == "stop"
+    clean = all(s["exit_code"] in (None, 0) for s in oracle.solution)
+    if not stopped or not clean or task.verifier.environment_mode == "separate" or task.steps:
+        return None
+    if _oracle_with_processes(env, task_id, "share") != 1.0:
+        return None
+    policy = "keep" if _oracle_with_processes(env, task_id, "keep") == 1.0 else "share"
+    return (
+        "it scores 1 when its processes keep running through grading (the tests need a "
+        f'service the solution starts): declare agent_processes = "{policy}" under '
+        "[metadata.grading] in task.toml"
+    )
+
+
 def _image_facts(env: gym.Env, task_id: str) -> tuple[float | None, list[dict[str, Any]]]:
     """The backend's ``build_seconds`` and substitutions for the task, if it says."""
     base = env.unwrapped
@@ -275,9 +320,10 @@ def validate_task(env: gym.Env, task_id: str) -> Validation:
         if problems:
             problems[0] += f": {_why_oracle_failed(oracle)}"
     elif oracle.result.reward != 1.0:
-        problems.append(
-            f"oracle scored {oracle.result.reward:g}, not 1: {_why_oracle_failed(oracle)}"
-        )
+        why = _why_oracle_failed(oracle)
+        if (hint := _processes_hint(env, task_id, oracle)) is not None:
+            why = f"{hint} ({why})"
+        problems.append(f"oracle scored {oracle.result.reward:g}, not 1: {why}")
     if null.error:
         if oracle.build_error is None:
             problems.append(f"do-nothing: {null.error}")

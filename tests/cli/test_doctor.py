@@ -30,16 +30,15 @@ from terminal_gym.cli.doctor import (
 from terminal_gym.sandbox.bootstrap import BASE_IMAGES
 
 ROOT = Path(__file__).resolve().parents[2]
-RUNNER = Path(__file__).with_name("_run_app.py")
 GIB = 1024**3
 Usage = namedtuple("Usage", "total used free")
 
 
 @pytest.fixture
 def app() -> typer.Typer:
-    from tests.cli._run_app import build_app
+    from terminal_gym.cli.app import app
 
-    return build_app(["terminal_gym.cli.doctor"])
+    return app
 
 
 def _by_name(checks: list[Check]) -> dict[str, Check]:
@@ -48,7 +47,7 @@ def _by_name(checks: list[Check]) -> dict[str, Check]:
 
 def _run_doctor(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, str(RUNNER), "terminal_gym.cli.doctor", "--", "doctor", *args],
+        [sys.executable, "-m", "terminal_gym.cli", "doctor", *args],
         capture_output=True,
         text=True,
         timeout=120,

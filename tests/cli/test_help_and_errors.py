@@ -28,6 +28,7 @@ def test_the_verbs_are_all_there():
     for verb in (
         "list", "run", "validate", "families", "demo", "images bootstrap", "reap",
         "rollout", "soak", "tasks build", "tasks verify", "egs report", "replay", "report",
+        "doctor", "play",
     ):  # fmt: skip
         assert verb in verbs
 

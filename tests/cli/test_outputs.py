@@ -61,7 +61,14 @@ def test_the_validation_table_before_and_after_richer_rows(capsys):
             null_error="ImageBuildError: build failed",
             problems=["oracle: ImageBuildError: build failed"],
             build_log=log,
-            substitution=["python:3.11-slim -> terminal-gym/python:3-bookworm"],
+            substitution=[
+                {
+                    "original": "python:3.11-slim",
+                    "substitute": "terminal-gym/python:3-bookworm",
+                    "by": "default",
+                    "differences": ["not slim"],
+                }
+            ],
         ),
         _row(
             "bad-solution",
@@ -83,7 +90,10 @@ def test_the_validation_table_before_and_after_richer_rows(capsys):
         "FAILED bad-solution: the oracle scored 0, not 1; solution exited 3: solve.sh: oops" in out
     )
     assert out.count("ERROR: pull access denied") == 1
-    assert "substitution: python:3.11-slim -> terminal-gym/python:3-bookworm" in out
+    assert (
+        "never-built: terminal-gym/python:3-bookworm stands in for python:3.11-slim (not slim)"
+        in out
+    )
     assert "skipped needs-docker: the local backend cannot build Dockerfiles" in out
 
 

@@ -1,6 +1,6 @@
 """``terminal-gym play``: a human at a PTY plays bundled tasks on Docker.
 
-The PTY tests spawn ``_run_app.py`` (an app of the ``play`` command) in a pseudo
+The PTY tests spawn ``python -m terminal_gym.cli play`` in a pseudo
 terminal with pexpect, type at the sandbox's shell, leave it, and read the grade.
 """
 
@@ -25,7 +25,6 @@ from terminal_gym.sandbox.base import LABEL_OWNER
 from terminal_gym.tasks import builtin_dir
 
 ROOT = Path(__file__).resolve().parents[2]
-RUNNER = Path(__file__).with_name("_run_app.py")
 PROMPT = r"@sandbox:[^\r\n]*[#$] "
 SOLVE_FIND_KEY = (
     "f=$(grep -rlx --include='*.conf' 'service: billing' /app/archive "
@@ -37,9 +36,9 @@ SOLVE_FIND_KEY = (
 
 @pytest.fixture
 def app() -> typer.Typer:
-    from tests.cli._run_app import build_app
+    from terminal_gym.cli.app import app
 
-    return build_app(["terminal_gym.cli.play"])
+    return app
 
 
 def _env() -> dict[str, str]:
@@ -47,7 +46,7 @@ def _env() -> dict[str, str]:
 
 
 def _spawn(*args: str, shell_redirect: str = "") -> pexpect.spawn:
-    argv = [sys.executable, str(RUNNER), "terminal_gym.cli.play", "--", "play", *args]
+    argv = [sys.executable, "-m", "terminal_gym.cli", "play", *args]
     if shell_redirect:  # stdout to a file, stdin and stderr on the PTY
         command = " ".join(f"'{a}'" for a in argv) + f" > '{shell_redirect}'"
         return pexpect.spawn(
@@ -129,7 +128,7 @@ def test_doing_nothing_scores_zero_and_json_goes_to_stdout(docker_client, tmp_pa
 @pytest.mark.docker
 def test_a_script_piped_in_is_played_to_its_end(docker_client):
     proc = subprocess.run(
-        [sys.executable, str(RUNNER), "terminal_gym.cli.play", "--", "play",
+        [sys.executable, "-m", "terminal_gym.cli", "play",
          "find-prod-api-key", "--backend", "docker", "--json"],
         input=SOLVE_FIND_KEY + "\n", capture_output=True, text=True, timeout=300,
         cwd=ROOT, env=_env(),
@@ -145,7 +144,7 @@ def test_a_script_piped_in_is_played_to_its_end(docker_client):
 def test_the_shell_is_the_agents_user_and_directory(docker_client):
     task = ROOT / "tests" / "fixtures" / "isolation" / "users"
     proc = subprocess.run(
-        [sys.executable, str(RUNNER), "terminal_gym.cli.play", "--", "play", str(task),
+        [sys.executable, "-m", "terminal_gym.cli", "play", str(task),
          "--backend", "docker"],
         input="echo 42 > answer.txt; echo \"who=$(id -un) where=$PWD\"\n",
         capture_output=True, text=True,
@@ -166,7 +165,7 @@ def test_a_broken_verifier_is_reported_not_solved(docker_client, tmp_path):
     (task / "task.toml").write_text('[verifier]\ntimeout_sec = 30\n[environment]\nworkdir = "/"\n')
     (task / "tests" / "test.sh").write_text("echo the grader broke; exit 3\n")
     proc = subprocess.run(
-        [sys.executable, str(RUNNER), "terminal_gym.cli.play", "--", "play", str(task),
+        [sys.executable, "-m", "terminal_gym.cli", "play", str(task),
          "--backend", "docker", "--json"],
         input="", capture_output=True, text=True, timeout=300, cwd=ROOT, env=_env(),
     )  # fmt: skip
@@ -281,7 +280,7 @@ def test_unknown_task_is_one_line_and_exit_2(app):
 
 def test_unknown_task_in_a_subprocess():
     proc = subprocess.run(
-        [sys.executable, str(RUNNER), "terminal_gym.cli.play", "--", "play", "no-such-task"],
+        [sys.executable, "-m", "terminal_gym.cli", "play", "no-such-task"],
         capture_output=True, text=True, timeout=120, cwd=ROOT, env=_env(),
     )  # fmt: skip
     assert proc.returncode == 2

@@ -6,8 +6,6 @@ the line before the fence (``<!-- test: dry-run -->``), whose words are:
 * ``dry-run``: not run, but checked: Python is compiled and its imports executed; shell
   commands get ``bash -n``, ``make -n TARGET`` for make targets, ``--help`` for
   ``terminal-gym`` verbs and ``shutil.which`` for every other program.
-* ``after-merge``: uses a CLI verb another branch adds (``NEW_VERBS`` in
-  ``test_code_blocks.py``); checked like any other block once those verbs exist.
 * ``file=PATH``: the block is the repository file ``PATH``, character for character
   (and is otherwise checked as ``dry-run``).
 * ``task``: a whole ``task.toml``; it must load with the task loader.
@@ -31,7 +29,7 @@ LANGUAGES = frozenset(
     {"python", "bash", "sh", "console", "toml", "json", "yaml", "dockerfile", "text"}
 )
 SHELL = frozenset({"bash", "sh", "console"})
-ANNOTATION_WORDS = frozenset({"dry-run", "after-merge", "task"})
+ANNOTATION_WORDS = frozenset({"dry-run", "task"})
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
 _ANNOTATION = re.compile(r"^\s*<!--\s*test:\s*(?P<words>.*?)\s*-->\s*$")

@@ -28,7 +28,6 @@ except ModuleNotFoundError:  # Python 3.10
 from tests.docs.blocks import (
     LANGUAGES,
     ROOT,
-    SHELL,
     Block,
     all_blocks,
     cli_verb,
@@ -38,12 +37,6 @@ from tests.docs.blocks import (
 
 pytestmark = pytest.mark.slow
 
-#: CLI verbs that other branches add. A block using one must be annotated after-merge.
-AFTER_MERGE_VERBS = frozenset({"doctor", "play", "replay", "report", "soak"})
-#: Those not merged into this branch yet: their blocks xfail without running.
-#: The lead empties this set once the CLI branches are merged.
-NEW_VERBS = AFTER_MERGE_VERBS
-
 #: Seconds for one page's Python blocks, or one shell block.
 TIMEOUT = 300
 
@@ -51,39 +44,15 @@ BLOCKS = all_blocks()
 _PAGE_RESULTS: dict[str, dict[str, Any]] = {}
 
 
-def _verbs(block: Block) -> set[str]:
-    if block.lang not in SHELL:
-        return set()
-    return {verb[0] for argv in simple_commands(shell_script(block)) if (verb := cli_verb(argv))}
-
-
-def _param(block: Block) -> Any:
-    marks = []
-    pending = _verbs(block) & NEW_VERBS
-    if "after-merge" in block.words and pending:
-        marks.append(
-            pytest.mark.xfail(
-                reason=f"terminal-gym {', '.join(sorted(pending))}: added by another branch "
-                "(the lead empties NEW_VERBS after merging)",
-                run=False,
-            )
-        )
-    return pytest.param(block, id=block.id, marks=marks)
-
-
 def test_blocks_found() -> None:
     pages = {b.page for b in BLOCKS}
     assert "README.md" in pages and len(pages) >= 10, pages
 
 
-@pytest.mark.parametrize("block", [_param(b) for b in BLOCKS])
+@pytest.mark.parametrize("block", [pytest.param(b, id=b.id) for b in BLOCKS])
 def test_block(block: Block, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     assert block.lang, f"{block.id}: a code block needs a language (use `text` for output)"
     assert block.lang in LANGUAGES, f"{block.id}: unknown language {block.lang!r}"
-    later = _verbs(block) & AFTER_MERGE_VERBS
-    assert not later or "after-merge" in block.words, (
-        f"{block.id}: uses terminal-gym {sorted(later)}: annotate it <!-- test: after-merge -->"
-    )
     if block.file is not None:
         path = ROOT / block.file
         assert path.is_file(), f"{block.id}: file={block.file} does not exist"

@@ -18,8 +18,11 @@ from terminal_gym.tasks import load_task
 pytestmark = pytest.mark.docker
 
 
-def write_task(root: Path, solve: str, dockerfile: str | None = None) -> Path:
-    """A Harbor task on the Debian base: the verifier wants /tmp/done."""
+DONE = "[ -f /tmp/done ]"
+
+
+def write_task(root: Path, solve: str, dockerfile: str | None = None, check: str = DONE) -> Path:
+    """A Harbor task on the Debian base: the verifier wants ``check`` (/tmp/done) true."""
     marker = uuid.uuid4().hex[:8]  # a fresh image per test
     (root / "environment").mkdir(parents=True)
     (root / "solution").mkdir()
@@ -32,7 +35,7 @@ def write_task(root: Path, solve: str, dockerfile: str | None = None) -> Path:
     (root / "solution" / "solve.sh").write_text("#!/bin/bash\n" + solve)
     (root / "tests" / "test.sh").write_text(
         "#!/bin/bash\nmkdir -p /logs/verifier\n"
-        "[ -f /tmp/done ] && echo 1 > /logs/verifier/reward.txt "
+        f"{check} && echo 1 > /logs/verifier/reward.txt "
         "|| echo 0 > /logs/verifier/reward.txt\n"
     )
     return root
@@ -113,3 +116,21 @@ def test_a_failed_build_is_reported_once_and_not_retried(docker_backend, tmp_pat
     assert row["oracle_solution"] is None
     [problem] = row["problems"]  # said once, for the oracle
     assert problem.startswith("oracle: ImageBuildError")
+
+
+def test_an_oracle_that_needs_its_service_running_is_told_what_to_declare(docker_backend, tmp_path):
+    # The solution leaves a service running and the tests look for it, as many public
+    # tasks do; grading stops the agent's processes by default, so the oracle fails,
+    # and the row says which declaration makes it pass (kept running, it scores 1).
+    solve = "setsid nohup sleep 4242 >/dev/null 2>&1 < /dev/null &\n"
+    check = "grep -qs 4242 /proc/[0-9]*/cmdline"
+    row = validate(docker_backend, write_task(tmp_path / "svc", solve, check=check))
+    assert row["oracle_reward"] == 0.0 and not row["verified"]
+    (problem,) = row["problems"]
+    assert 'declare agent_processes = "keep" under [metadata.grading]' in problem, problem
+
+
+def test_no_process_hint_when_the_solution_is_simply_wrong(docker_backend, tmp_path):
+    row = validate(docker_backend, write_task(tmp_path / "wrong", "touch /tmp/not-done\n"))
+    (problem,) = row["problems"]
+    assert "agent_processes" not in problem and "verifier:" in problem, problem
