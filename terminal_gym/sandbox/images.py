@@ -380,7 +380,8 @@ def _build_task_image(
         if ca_bundle is not None:
             ca.add_to_context(ca_bundle, ctx)
         try:
-            client.images.build(
+            _docker_build(
+                client,
                 path=str(ctx),
                 dockerfile=str(dockerfile.relative_to(ctx)),
                 tag=tag,
@@ -412,6 +413,25 @@ def _build_task_image(
                 ) from exc
             raise
     _built(f"built {tag} in {time.monotonic() - started:.1f}s", log)
+
+
+def _docker_build(client: Any, **options: Any) -> None:
+    """``docker build`` through the low-level API, the image left under its tag.
+
+    docker-py's ``images.build`` takes the image id from the last log line ending in
+    ``sha256:<hex>``, and the line ``Successfully tagged ...-sha256:<hash>`` of a task
+    named like ``x-sha256`` is one: it then asks for an image that does not exist.
+
+    Raises:
+        docker.errors.BuildError: the daemon reported an error; its log so far.
+    """
+    import docker.errors
+
+    log: list[dict[str, Any]] = []
+    for chunk in client.api.build(decode=True, **options):
+        log.append(chunk)
+        if "error" in chunk:
+            raise docker.errors.BuildError(str(chunk["error"]), log)
 
 
 def build_log_text(chunks: Iterable[Mapping[str, Any]], limit: int = 4000) -> str:

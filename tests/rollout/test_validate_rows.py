@@ -134,3 +134,10 @@ def test_no_process_hint_when_the_solution_is_simply_wrong(docker_backend, tmp_p
     row = validate(docker_backend, write_task(tmp_path / "wrong", "touch /tmp/not-done\n"))
     (problem,) = row["problems"]
     assert "agent_processes" not in problem and "verifier:" in problem, problem
+
+
+def test_a_task_named_like_a_digest_builds(docker_backend, tmp_path):
+    # docker-py's images.build took the image id from any log line ending in
+    # "sha256:<hex>", such as the "Successfully tagged task-x-sha256:<hash>" of this task.
+    row = validate(docker_backend, write_task(tmp_path / "tool-sha256", "touch /tmp/done\n"))
+    assert row["verified"], row["problems"]
