@@ -459,7 +459,8 @@ def _grade(
         full = _disk_full(target, shell, path)
         if full:
             return failed(f"{exc}; {full}", infrastructure=False)
-        return failed(str(exc), infrastructure=True)
+        elsewhere = _reward_elsewhere(task)
+        return failed(f"{exc}; {elsewhere}" if elsewhere else str(exc), infrastructure=True)
     offline = missing_tooling(run.output) if not tests and rewards["reward"] == 0 else None
     if offline is not None:
         return failed(
@@ -565,6 +566,40 @@ def missing_tooling(output: str) -> str | None:
     return "the verifier could not fetch its tooling (offline?): " + "; ".join(
         line[:200] for line in lines
     )
+
+
+_REWARD_FILE = re.compile(r"(?<![\w.$-])(/[\w./-]*?/)?reward\.(?:txt|json)\b")
+
+
+def foreign_reward_paths(script: str) -> list[str]:
+    """The reward files a test script names outside ``/logs/verifier``, where
+    rewards are read (a task written for another harness writes ``/app/reward.txt``).
+
+    >>> foreign_reward_paths('echo 1 > /app/reward.txt; echo 1 > /logs/verifier/reward.txt')
+    ['/app/reward.txt']
+    """
+    found = []
+    for match in _REWARD_FILE.finditer(script):
+        folder = (match[1] or "").rstrip("/")
+        if folder and folder != VERIFIER_LOGS_DIR and match[0] not in found:
+            found.append(match[0])
+    return found
+
+
+def _reward_elsewhere(task: Task) -> str | None:
+    """A hint when the task's test scripts write their reward somewhere else."""
+    for host, _ in task.verifier.uploads:
+        scripts = sorted(host.rglob("*.sh")) if host.is_dir() else [host]
+        for script in scripts:
+            if script.suffix != ".sh" or script.stat().st_size > 1 << 20:
+                continue
+            paths = foreign_reward_paths(script.read_text(errors="replace"))
+            if paths:
+                return (
+                    f"{script.name} writes {', '.join(paths)}, but rewards are read from "
+                    f"{VERIFIER_LOGS_DIR}/ (Harbor's convention)"
+                )
+    return None
 
 
 def _read_rewards(sandbox: Sandbox, source: str, tests: dict[str, str]) -> dict[str, float]:

@@ -141,3 +141,14 @@ def test_a_task_named_like_a_digest_builds(docker_backend, tmp_path):
     # "sha256:<hex>", such as the "Successfully tagged task-x-sha256:<hash>" of this task.
     row = validate(docker_backend, write_task(tmp_path / "tool-sha256", "touch /tmp/done\n"))
     assert row["verified"], row["problems"]
+
+
+def test_a_reward_written_elsewhere_is_named(docker_backend, tmp_path):
+    root = write_task(tmp_path / "elsewhere", "touch /tmp/done\n")
+    (root / "tests" / "test.sh").write_text("#!/bin/bash\necho 1 > /app/reward.txt\n")
+    row = validate(docker_backend, root)
+    assert row["oracle_reward"] is None and not row["verified"]
+    assert (
+        "test.sh writes /app/reward.txt, but rewards are read from /logs/verifier/"
+        in (row["oracle_error"])
+    )
