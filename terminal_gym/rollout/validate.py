@@ -92,17 +92,22 @@ def safe_episode(env: gym.Env, agent_name: str, task_id: str) -> EpisodeResult:
     try:
         return run_episode(env, make_agent(agent_name), task=task_id)
     except TerminalGymError as exc:
-        return EpisodeResult(
-            task_id=task_id,
-            agent=agent_name,
-            reward=0.0,
-            steps=0,
-            duration=time.monotonic() - started,
-            terminated=False,
-            truncated=True,
-            env_error=True,
-            error=f"{type(exc).__name__}: {exc}",
-        )
+        return _failed(task_id, agent_name, started, f"{type(exc).__name__}: {exc}")
+
+
+def _failed(task_id: str, agent_name: str, started: float, error: str) -> EpisodeResult:
+    """The result of an episode that raised ``error`` instead of ending."""
+    return EpisodeResult(
+        task_id=task_id,
+        agent=agent_name,
+        reward=0.0,
+        steps=0,
+        duration=time.monotonic() - started,
+        terminated=False,
+        truncated=True,
+        env_error=True,
+        error=error,
+    )
 
 
 class _Watcher:
@@ -179,16 +184,8 @@ def _run(env: gym.Env, agent_name: str, task_id: str) -> _Run:
         result = run_episode(env, watcher, task=task_id)
     except TerminalGymError as exc:
         message = exc.summary if isinstance(exc, ImageBuildError) else str(exc)
-        result = EpisodeResult(
-            task_id=task_id,
-            agent=agent_name,
-            reward=0.0,
-            steps=0,
-            duration=time.monotonic() - started,
-            terminated=False,
-            truncated=True,
-            env_error=True,
-            error=f"{type(exc).__name__}: {_one_line(message)}",
+        result = _failed(
+            task_id, agent_name, started, f"{type(exc).__name__}: {_one_line(message)}"
         )
         build_error = exc if isinstance(exc, ImageBuildError) else None
         return _Run(result, watcher.began, result.error, build_error, _solutions(watcher))
