@@ -542,25 +542,24 @@ def test_bad_pool_arguments(docker_backend, local_backend):
 
 @pytest.mark.docker
 def test_threads_build_an_image_once(docker_client, tmp_path, monkeypatch):
-    import docker.models.images
-
     import terminal_gym.sandbox.docker as docker_module
+    import terminal_gym.sandbox.images as images_module
 
     task = _fresh_image_task(tmp_path)
     backend = DockerBackend(docker_client, reap_stale=False)
     calls = {"prepare_image": 0, "build": 0}
-    prepare_image, build = docker_module.prepare_image, docker.models.images.ImageCollection.build
+    prepare_image, build = docker_module.prepare_image, images_module._docker_build
 
     def counting_prepare_image(*args, **kwargs):
         calls["prepare_image"] += 1
         return prepare_image(*args, **kwargs)
 
-    def counting_build(self, *args, **kwargs):
+    def counting_build(client, **kwargs):
         calls["build"] += 1
-        return build(self, *args, **kwargs)
+        return build(client, **kwargs)
 
     monkeypatch.setattr(docker_module, "prepare_image", counting_prepare_image)
-    monkeypatch.setattr(docker.models.images.ImageCollection, "build", counting_build)
+    monkeypatch.setattr(images_module, "_docker_build", counting_build)
     barrier = threading.Barrier(8)
     tags: list[str] = []
 
@@ -632,18 +631,18 @@ def test_processes_started_at_once_build_an_image_once(docker_client, tmp_path):
 def test_backends_in_one_process_build_an_image_once(docker_client, tmp_path, monkeypatch):
     """Backends that share no lock (as in separate processes) meet at the file lock:
     ``flock`` locks of separate ``open`` calls exclude each other even in one process."""
-    import docker.models.images
+    import terminal_gym.sandbox.images as images_module
 
     task = _fresh_image_task(tmp_path)
     backends = [DockerBackend(docker_client, reap_stale=False) for _ in range(4)]
     builds = []
-    build = docker.models.images.ImageCollection.build
+    build = images_module._docker_build
 
-    def counting_build(self, *args, **kwargs):
+    def counting_build(client, **kwargs):
         builds.append(kwargs.get("tag"))
-        return build(self, *args, **kwargs)
+        return build(client, **kwargs)
 
-    monkeypatch.setattr(docker.models.images.ImageCollection, "build", counting_build)
+    monkeypatch.setattr(images_module, "_docker_build", counting_build)
     barrier = threading.Barrier(len(backends))
     tags: list[str] = []
 
