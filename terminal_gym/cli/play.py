@@ -271,12 +271,15 @@ def _show_graded(console: Console, graded: dict[str, Any], title: str) -> None:
 
 @contextlib.contextmanager
 def _hangup_ends_play() -> Iterator[None]:
-    """SIGTERM and SIGHUP raise :class:`_Hangup` (so ``finally`` closes the env)."""
+    """SIGTERM and SIGHUP raise :class:`_Hangup` (so ``finally`` closes the env), and
+    SIGINT raises ``KeyboardInterrupt`` even when play inherited it ignored (started
+    in the background by a non-interactive shell, which Python then leaves alone)."""
 
     def handler(signum: int, frame: object) -> None:
         raise _Hangup(signal.Signals(signum).name)
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         yield
     finally:

@@ -212,6 +212,22 @@ def test_ctrl_c_while_the_sandbox_starts_leaves_no_container(docker_client):
 
 
 @pytest.mark.docker
+def test_sigint_closes_the_env_even_when_play_inherits_it_ignored(docker_client):
+    # A non-interactive shell starts background jobs with SIGINT ignored (CI does), and
+    # Python then installs no KeyboardInterrupt handler: play installs its own.
+    argv = " ".join([sys.executable, "-m", "terminal_gym.cli", "play", "find-prod-api-key"])
+    child = pexpect.spawn(
+        "bash", ["-c", f"trap '' INT; exec {argv} --backend docker"], env=_env(),
+        cwd=str(ROOT), timeout=300, dimensions=(40, 120), encoding="utf-8",
+    )  # fmt: skip
+    child.expect(PROMPT)
+    child.kill(signal.SIGINT)
+    output = _finish(child)
+    assert child.exitstatus == 130, output
+    assert _containers_of(child.pid, docker_client) == []
+
+
+@pytest.mark.docker
 def test_sigterm_closes_the_env(docker_client):
     child = _spawn("find-prod-api-key", "--backend", "docker")
     child.expect(PROMPT)
