@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -46,11 +45,13 @@ def bootstrap(
             elif not json_out:
                 eprint(line)
 
-        kwargs: dict[str, Any] = {"mirror": mirror, "force": force, "log": log}
-        # `progress` (one call per build step) is newer than `log`: pass it when present
-        if "progress" in inspect.signature(build_images).parameters:
-            kwargs["progress"] = lambda step: bar.advance(status=step)
-        built = build_images(connect(), **kwargs)
+        built = build_images(
+            connect(),
+            mirror=mirror,
+            force=force,
+            log=log,
+            progress=lambda step: bar.advance(status=step),
+        )
     states = {name: "built" if name in built else "present" for name in BASE_IMAGES}
     if json_out:
         print_json({"images": states})
