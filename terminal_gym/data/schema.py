@@ -385,6 +385,20 @@ def save_trajectories(trajectories: Iterable[Trajectory], path: str | os.PathLik
     return path
 
 
+def failed_episode(trajectory: Trajectory) -> bool:
+    """Whether the environment or the model endpoint failed the episode, so that its
+    reward grades nothing the agent did (``env_error`` / ``llm_error`` in metadata)."""
+    meta = trajectory.metadata
+    return bool(meta.get("env_error") or meta.get("llm_error"))
+
+
+def supersedes(new: Trajectory, previous: Trajectory) -> bool:
+    """Whether ``new``, a later record of the episode ``previous`` recorded (a rerun),
+    replaces it: the latest record counts, except that a failed one never replaces a
+    graded one."""
+    return failed_episode(previous) or not failed_episode(new)
+
+
 def iter_trajectories(lines: Iterable[str], where: str = "<lines>") -> Iterator[Trajectory]:
     """Parse JSONL lines into trajectories (both the event and the one-line form).
 

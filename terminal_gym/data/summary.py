@@ -41,7 +41,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from terminal_gym.data.schema import SchemaError, Trajectory, iter_trajectories
+from terminal_gym.data.schema import SchemaError, Trajectory, iter_trajectories, supersedes
 from terminal_gym.data.select import metrics
 from terminal_gym.errors import TerminalGymError
 
@@ -270,11 +270,6 @@ def _parse_file(path: Path) -> list[Trajectory]:
     raise ReportError(f"{path}:{lo}: {message}")
 
 
-def _failed(trajectory: Trajectory) -> bool:
-    meta = trajectory.metadata
-    return bool(meta.get("env_error") or meta.get("llm_error"))
-
-
 def _latest(trajectories: Iterable[Trajectory]) -> tuple[list[Trajectory], int]:
     """The latest record of each episode (by ``episode_key``; a graded record wins over
     a failed one), records without a key kept; and how many records were superseded."""
@@ -293,7 +288,7 @@ def _latest(trajectories: Iterable[Trajectory]) -> tuple[list[Trajectory], int]:
         superseded += 1
         previous = out[where[key]]
         assert previous is not None
-        if _failed(previous) or not _failed(t):
+        if supersedes(t, previous):
             out[where[key]] = t
     return [t for t in out if t is not None], superseded
 

@@ -55,7 +55,8 @@ import gymnasium as gym
 import numpy as np
 from gymnasium.vector import AutoresetMode
 
-from terminal_gym.data.schema import Trajectory, dumps, iter_trajectories
+from terminal_gym.data.schema import Trajectory, dumps, iter_trajectories, supersedes
+from terminal_gym.data.schema import failed_episode as _failed
 from terminal_gym.errors import TerminalGymError
 from terminal_gym.render import to_jsonable
 from terminal_gym.rollout.agents import AGENTS, Agent, EpisodeRecorder, make_agent, run_episode
@@ -155,11 +156,6 @@ class RolloutEnvFactory(EnvFactory):
 # -- results -------------------------------------------------------------------------
 
 
-def _failed(trajectory: Trajectory) -> bool:
-    meta = trajectory.metadata
-    return bool(meta.get("env_error") or meta.get("llm_error"))
-
-
 def group_stats(trajectories: Iterable[Trajectory]) -> dict[str, dict[str, Any]]:
     """Per ``group_id``: ``n`` (graded members), ``size`` (planned), ``rewards``, ``mean``
     and ``std`` (population, ``ddof=0``; ``None`` without graded members). Episodes that
@@ -194,7 +190,7 @@ def _latest(trajectories: Iterable[Trajectory]) -> dict[str, Trajectory]:
         key = t.metadata.get("episode_key")
         if key is None:
             continue
-        if key not in latest or _failed(latest[key]) or not _failed(t):
+        if key not in latest or supersedes(t, latest[key]):
             latest[key] = t
     return latest
 
