@@ -311,6 +311,19 @@ def test_validate_json_becomes_table_rows(app, tmp_path):
         assert (tmp_path / "report" / name).read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
 
 
+def test_markup_in_a_row_stays_text_in_the_html(app, tmp_path):
+    # Task ids and problems come from task directories and episodes, not from this
+    # project: the page must show them, never run them.
+    row = {"task_id": "<script>alert(1)</script>", "verified": False, "oracle_reward": 0.0,
+           "null_reward": 0.0, "problems": ["<img src=x onerror=alert(2)>"]}  # fmt: skip
+    (tmp_path / "validate.json").write_text(json.dumps({"backend": "docker", "tasks": [row]}))
+    result = CliRunner().invoke(app, ["report", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    html = (tmp_path / "report" / "report.html").read_text()
+    assert "<script>" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
 # -- errors ----------------------------------------------------------------------------
 
 
